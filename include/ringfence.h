@@ -1,0 +1,108 @@
+/* ringfence — run commands of AI coding agents in an OS-enforced sandbox.
+ *
+ * The library does the work; the `ringfence` CLI is a thin shell over it.
+ *
+ *   rf_policy *p = rf_policy_new();
+ *   rf_policy_set_workspace(p, "/home/me/project", &err);
+ *   rf_policy_add_hidden(p, "~/.ssh", "my-harness", &err);
+ *   struct rf_run_options o = { .argv = argv };
+ *   struct rf_run_result r;
+ *   if (rf_run(p, &o, &r, &err) < 0) { fprintf(stderr, "%s\n", err.msg); exit(125); }
+ *   exit(r.exit_status);
+ *
+ * Every function that can fail returns -1 and fills a struct rf_error with a
+ * one-line reason; none of them exits the process.
+ */
+#ifndef RINGFENCE_H
+#define RINGFENCE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rf_error;
+
+enum rf_sandbox_mode {
+	RF_SANDBOX_READ_ONLY,
+	RF_SANDBOX_WORKSPACE_WRITE, /* default */
+	RF_SANDBOX_DANGER_FULL_ACCESS,
+};
+
+enum rf_network_mode {
+	RF_NET_OFFLINE, /* default: the sandbox's own loopback only */
+	RF_NET_ALLOWLIST,
+	RF_NET_ONLINE,
+};
+
+enum rf_backend {
+	RF_BACKEND_NATIVE, /* default: the OS mechanisms */
+	RF_BACKEND_NONE,   /* no isolation at all: development only */
+};
+
+/* The rung of the fallback ladder actually in force. */
+enum rf_effective_backend {
+	RF_EFFECTIVE_NAMESPACES,   /* user/mount/pid/net/... namespaces + Landlock + seccomp */
+	RF_EFFECTIVE_LANDLOCK,     /* no user namespaces: Landlock + seccomp only */
+	RF_EFFECTIVE_NONE,         /* backend = none: nothing enforced */
+};
+
+typedef struct rf_policy rf_policy;
+
+rf_policy *rf_policy_new(void); /* defaults: workspace-write, offline, native, default hidden/protected */
+void rf_policy_free(rf_policy *p);
+int rf_policy_set_sandbox_mode(rf_policy *p, enum rf_sandbox_mode m);
+int rf_policy_set_network(rf_policy *p, enum rf_network_mode m);
+int rf_policy_set_backend(rf_policy *p, enum rf_backend b);
+int rf_policy_set_workspace(rf_policy *p, const char *dir, struct rf_error *e);
+/* `source` names where the rule came from ("--hide", "config.toml:12"). */
+int rf_policy_add_writable_root(rf_policy *p, const char *dir, const char *source, struct rf_error *e);
+int rf_policy_add_read_only(rf_policy *p, const char *path, const char *source, struct rf_error *e);
+int rf_policy_add_hidden(rf_policy *p, const char *path, const char *source, struct rf_error *e);
+int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *source, struct rf_error *e);
+
+const char *rf_sandbox_mode_name(enum rf_sandbox_mode m);
+const char *rf_network_mode_name(enum rf_network_mode m);
+const char *rf_backend_name(enum rf_backend b);
+const char *rf_effective_backend_name(enum rf_effective_backend b);
+int rf_sandbox_mode_parse(const char *s, enum rf_sandbox_mode *out);
+int rf_network_mode_parse(const char *s, enum rf_network_mode *out);
+int rf_backend_parse(const char *s, enum rf_backend *out);
+
+struct rf_run_options {
+	char *const *argv;   /* command and arguments; argv[0] looked up in PATH */
+	char *const *envp;   /* environment for the command; NULL = environ */
+	const char *cwd;     /* working directory inside; NULL = caller's cwd if visible, else workspace */
+	FILE *verbose;       /* when set, the mount plan and each enforcement step are described here */
+	int pty;             /* -1 auto (when stdin is a terminal), 0 never, 1 always */
+};
+
+struct rf_run_result {
+	int exit_status;      /* what `ringfence run` exits with: code, 128+signal, 125 setup failure */
+	int exit_code;        /* the command's exit code, -1 if killed by a signal */
+	int signal;           /* the signal that killed it, 0 if none */
+	double duration;      /* seconds, wall clock */
+	bool sandbox_enforced;
+	enum rf_backend configured_backend;
+	enum rf_effective_backend effective_backend;
+	char fallback_reason[256]; /* why the effective backend differs, "" if it does not */
+	int landlock_abi;          /* 0 when Landlock is not in use */
+	char warnings[1024];       /* newline-separated limitations of this run, "" if none */
+};
+
+/* Run a command under the policy. Returns 0 when the command ran (whatever its
+ * exit status: see result->exit_status), -1 when the sandbox could not be set
+ * up (then result->exit_status is 125 and *e says why). */
+int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_result *result,
+	   struct rf_error *e);
+
+/* Write the result as one JSON object (and a newline) to fd. */
+int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, int fd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,188 @@
+/* The sandbox side of a run, in the order of DESIGN.md §2. Every step is
+ * checked; a failure goes to the supervisor over the error pipe and the
+ * child exits with 125 before the command ever runs. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "landlock.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "seccomp.h"
+#include "util.h"
+
+static void step(const struct rf_child_args *a, const char *what)
+{
+	if (a->verbose) {
+		fprintf(a->verbose, "ringfence: %s\n", what);
+		fflush(a->verbose);
+	}
+}
+
+static void close_supervisor_fds(const struct rf_child_args *a)
+{
+	for (size_t i = 0; i < sizeof a->close_fds / sizeof a->close_fds[0] && a->close_fds[i] >= 0; i++)
+		close(a->close_fds[i]);
+}
+
+static void die_if(int rc, struct rf_error *e)
+{
+	if (rc < 0)
+		rf_child_die_error(e);
+}
+
+/* Steps 5 and 6: capabilities, keyring, no_new_privs, Landlock, seccomp. */
+static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode mode)
+{
+	struct rf_error e = {0};
+	step(a, "dropping all capabilities and the bounding set");
+	die_if(rf_caps_drop_all(&e), &e);
+
+	/* A fresh session keyring: the caller's keys are not reachable (and
+	 * keyctl is denied by seccomp anyway). */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		rf_child_die(errno, "cannot create a new session keyring");
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		rf_child_die(errno, "cannot set no_new_privs");
+
+	if (a->landlock_abi > 0) {
+		int fds[3] = {0, 1, 2};
+		struct rf_landlock_opts lo = {
+			.mode = mode,
+			.plan = a->plan,
+			.private_tmp = a->private_tmp,
+			.inherited_fds = fds,
+			.n_inherited_fds = 3,
+			.scope_abstract_unix = a->landlock_abi >= 6,
+			.scope_signal = a->landlock_abi >= 6,
+			.verbose = a->verbose,
+		};
+		int abi = rf_landlock_apply(&lo, &e);
+		die_if(abi, &e);
+		if (a->verbose) {
+			fprintf(a->verbose, "ringfence: landlock ABI %d enforced (%s)\n", abi,
+				mode == RF_LANDLOCK_MIRROR ? "mirror of the mount plan" : "sole filesystem layer");
+			fflush(a->verbose);
+		}
+	} else if (mode == RF_LANDLOCK_ENFORCE) {
+		rf_child_die(0, "Landlock is unavailable: the Landlock-only fallback cannot enforce the policy");
+	}
+
+	step(a, "loading the seccomp filter");
+	die_if(rf_seccomp_load(a->seccomp, &e), &e);
+}
+
+/* The command itself: own session, pty if any, no inherited fds, exec. */
+static RF_NORETURN void exec_command(const struct rf_child_args *a)
+{
+	if (setsid() < 0)
+		rf_child_die(errno, "cannot start a new session");
+	if (a->pty_slave >= 0 && rf_pty_make_controlling(a->pty_slave) < 0)
+		rf_child_die(errno, "cannot attach the pseudo-terminal");
+
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+
+	/* Only 0, 1 and 2 cross into the command: everything else closes on
+	 * exec (the error pipe too, which is how the supervisor learns the
+	 * exec succeeded). */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		rf_child_die(errno, "cannot mark inherited fds close-on-exec");
+
+	execvpe(a->argv[0], a->argv, a->envp);
+	int err = errno;
+	char msg[600];
+	int n = snprintf(msg, sizeof msg, "%ccannot execute %s: %s", RF_EXEC_FAILURE_MARK, a->argv[0],
+			 strerror(err));
+	(void)rf_write_all(a->err_wr, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+static void enter_cwd(const struct rf_child_args *a)
+{
+	if (chdir(a->cwd) < 0 && chdir(a->plan->workspace) < 0)
+		rf_child_die(errno, "cannot enter the working directory %s", a->cwd);
+}
+
+void rf_child_namespaces(const struct rf_child_args *a)
+{
+	struct rf_error e = {0};
+	close_supervisor_fds(a);
+	rf_child_set_error_fd(a->err_wr);
+	/* If the supervisor dies, so does the sandbox: pid 1 dying takes the
+	 * whole pid namespace with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		rf_child_die(errno, "cannot set the parent-death signal");
+	char c;
+	if (read(a->sync_rd, &c, 1) != 1)
+		_exit(RF_EXIT_SETUP); /* supervisor gone or failed: nothing to report to */
+	close(a->sync_rd);
+	/* Out of the caller's process group: terminal signals reach the
+	 * supervisor, which forwards them. */
+	if (setsid() < 0)
+		rf_child_die(errno, "cannot start a new session");
+	if (sethostname("ringfence", 9) < 0)
+		rf_child_die(errno, "cannot set the hostname");
+
+	step(a, "applying the mount plan");
+	die_if(rf_mount_apply(a->plan, a->verbose, &e), &e);
+
+	if (a->policy->network != RF_NET_ONLINE) {
+		step(a, "network namespace: loopback only");
+		die_if(rf_net_loopback_up(&e), &e);
+	}
+	enter_cwd(a);
+	restrict_self(a, RF_LANDLOCK_MIRROR);
+
+	pid_t cmd = fork();
+	if (cmd < 0)
+		rf_child_die(errno, "cannot fork the command");
+	if (cmd == 0)
+		exec_command(a);
+
+	/* init: nothing of ours stays reachable from the command */
+	close(a->err_wr);
+	if (a->pty_slave >= 0)
+		close(a->pty_slave);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	int status = rf_init_run(cmd);
+	(void)rf_write_all(a->status_wr, &status, sizeof status);
+	_exit(0);
+}
+
+void rf_child_landlock_only(const struct rf_child_args *a)
+{
+	close_supervisor_fds(a);
+	rf_child_set_error_fd(a->err_wr);
+	pid_t parent = getppid();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		rf_child_die(errno, "cannot set the parent-death signal");
+	if (getppid() != parent)
+		_exit(RF_EXIT_SETUP);
+	enter_cwd(a);
+	restrict_self(a, RF_LANDLOCK_ENFORCE);
+	exec_command(a);
+}
+
+void rf_child_unsandboxed(const struct rf_child_args *a)
+{
+	close_supervisor_fds(a);
+	rf_child_set_error_fd(a->err_wr);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	enter_cwd(a);
+	exec_command(a);
+}

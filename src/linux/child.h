@@ -1,0 +1,41 @@
+/* The sandbox side of a run: everything between clone/fork and execve. */
+#ifndef RF_CHILD_H
+#define RF_CHILD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "plan.h"
+#include "ringfence.h"
+#include "seccomp.h"
+#include "util.h"
+
+/* Marks an exec failure on the error pipe (as opposed to a setup failure). */
+#define RF_EXEC_FAILURE_MARK '\x01'
+
+struct rf_child_args {
+	const struct rf_policy *policy;
+	const struct rf_plan *plan;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	const struct rf_seccomp_prog *seccomp;
+	const char *private_tmp; /* Landlock-only fallback: stands in for /tmp */
+	int landlock_abi;        /* 0: Landlock unavailable */
+	int sync_rd;             /* namespaces: supervisor writes a byte once the id maps are in */
+	int err_wr;              /* setup/exec failure reason; closed by exec */
+	int status_wr;           /* namespaces: init reports the command's wait status */
+	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
+	int close_fds[8];        /* supervisor-only fds to close first, -1 terminated */
+	FILE *verbose;
+};
+
+/* pid 1 in fresh namespaces: mounts, loopback, restrictions, then forks the
+ * command and becomes its init. */
+RF_NORETURN void rf_child_namespaces(const struct rf_child_args *a);
+/* Landlock + seccomp only: restricts itself and execs the command. */
+RF_NORETURN void rf_child_landlock_only(const struct rf_child_args *a);
+/* backend = none: just the command. */
+RF_NORETURN void rf_child_unsandboxed(const struct rf_child_args *a);
+
+#endif

@@ -1,0 +1,527 @@
+/* The mount plan applied (DESIGN.md §2 step 3).
+ *
+ * Everything is fd-based, with the new mount API:
+ *  1. every bind source is opened with openat2(RESOLVE_NO_SYMLINKS) and
+ *     cloned with open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) before anything
+ *     is mounted, so a path under /tmp is cloned before /tmp is covered;
+ *  2. mount attributes (read-only, nosuid, nodev) are set on the whole
+ *     detached clone at once with mount_setattr(AT_RECURSIVE) — no walking
+ *     /proc/self/mountinfo to remount submounts one by one;
+ *  3. each clone is attached with move_mount() onto an O_PATH fd of its
+ *     mount point, itself resolved with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS
+ *     from the new root: a symlink planted in a workspace where a protected
+ *     path should be makes the run fail instead of redirecting the mount
+ *     (bubblewrap CVE-2024-42472);
+ *  4. pivot_root(".", ".") + umount2(MNT_DETACH): the old root is gone, not
+ *     merely hidden under a chroot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "util.h"
+
+#define ROOT_TMPFS_SIZE "1m"   /* only mount points live there */
+#define TMP_TMPFS_SIZE "50%"   /* of RAM: tmpfs is memory; capped so /tmp cannot eat it all */
+#define SMALL_TMPFS_SIZE "64k" /* /dev, covers */
+#define STAGING "/tmp"         /* where the new root is assembled, in our own mount ns */
+
+static int openat2_path(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+	struct open_how how = {.flags = (unsigned long long)flags, .resolve = resolve};
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+/* Open a host path as O_PATH without following any symlink on the way. */
+static int open_source(const char *path, struct rf_error *e)
+{
+	int fd = openat2_path(AT_FDCWD, path, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			      RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return rf_fail(e, errno, "cannot open %s%s", path,
+			       errno == ELOOP ? " (a symlink is in the path; refusing to follow it)" : "");
+	return fd;
+}
+
+static int set_attrs(int mnt, unsigned long long set, bool recursive, const char *what, struct rf_error *e)
+{
+	struct mount_attr attr = {.attr_set = set, .propagation = MS_PRIVATE};
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+		return rf_fail(e, errno, "cannot set mount attributes on %s", what);
+	return 0;
+}
+
+/* Clone a host tree for a bind mount. */
+static int clone_tree(const char *path, bool recursive, unsigned long long attrs, struct rf_error *e)
+{
+	cleanup_fd int src = open_source(path, e);
+	if (src < 0)
+		return -1;
+	int tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					  (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return rf_fail(e, errno, "cannot clone mount tree of %s", path);
+	if (set_attrs(tree, attrs, recursive, path, e) < 0) {
+		close(tree);
+		return -1;
+	}
+	return tree;
+}
+
+/* A fresh, detached filesystem (tmpfs, proc, devpts). */
+static int new_fs(const char *type, const char *const *opts, unsigned int attrs, struct rf_error *e)
+{
+	cleanup_fd int fs = fsopen(type, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return rf_fail(e, errno, "cannot create a %s filesystem", type);
+	for (size_t i = 0; opts && opts[i]; i += 2) {
+		int r = opts[i + 1] ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+				    : fsconfig(fs, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+		if (r < 0)
+			return rf_fail(e, errno, "cannot set %s option %s", type, opts[i]);
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return rf_fail(e, errno, "cannot create a %s filesystem", type);
+	int mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		return rf_fail(e, errno, "cannot mount a %s filesystem", type);
+	return mnt;
+}
+
+static int new_tmpfs(const char *mode, const char *size, struct rf_error *e)
+{
+	const char *opts[] = {"mode", mode, "size", size, NULL};
+	return new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+}
+
+static int attach(int mnt, int dest, const char *what, struct rf_error *e)
+{
+	if (move_mount(mnt, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return rf_fail(e, errno, "cannot mount %s", what);
+	return 0;
+}
+
+struct builder {
+	const struct rf_plan *plan;
+	int root;        /* the new root (directory fd of the top mount at STAGING) */
+	int *trees;      /* per entry: cloned source tree, or -1 */
+	int *covers;     /* per entry: mounts made read-only once everything is in */
+	size_t n_covers;
+	FILE *verbose;
+};
+
+/* Is `path`'s parent on a filesystem ringfence created (root tmpfs, a
+ * cover, a tmpfs) rather than a bound host tree? Only there may mount
+ * points be created: creating one inside a bound tree would write to the
+ * host. Decided from the entries applied before entry `upto`. */
+static bool parent_is_ours(const struct builder *b, size_t upto, const char *path)
+{
+	const struct rf_plan_entry *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < upto; i++) {
+		const struct rf_plan_entry *en = &b->plan->v[i];
+		if (en->kind == RF_PLAN_SYMLINK || strcmp(en->path, path) == 0 ||
+		    !rf_path_is_within(path, en->path))
+			continue;
+		size_t len = strlen(en->path);
+		if (!best || len >= best_len) {
+			best = en;
+			best_len = len;
+		}
+	}
+	if (!best)
+		return true; /* the root tmpfs */
+	return best->kind == RF_PLAN_HIDE || best->kind == RF_PLAN_TMPFS;
+}
+
+/* Open (creating it when allowed) the mount point for entry i. */
+static int mount_point(struct builder *b, size_t i, bool is_dir, struct rf_error *e)
+{
+	const char *path = b->plan->v[i].path;
+	const char *rel = path[1] ? path + 1 : ".";
+	const unsigned long long res = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	int fd = openat2_path(b->root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, res);
+	if (fd < 0 && errno == ENOENT && parent_is_ours(b, i, path)) {
+		/* create missing components, each resolved without symlinks */
+		cleanup_free char *buf = rf_xstrdup(rel);
+		for (char *p = buf;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char c = *p;
+			*p = '\0';
+			bool final = c == '\0';
+			cleanup_fd int probe = openat2_path(b->root, buf, O_PATH | O_NOFOLLOW | O_CLOEXEC, res);
+			if (probe < 0 && errno == ENOENT) {
+				int r;
+				if (!final || is_dir)
+					r = mkdirat(b->root, buf, 0755);
+				else {
+					r = openat(b->root, buf, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+					if (r >= 0)
+						close(r);
+				}
+				if (r < 0 && errno != EEXIST)
+					return rf_fail(e, errno, "cannot create mount point %s", path);
+			}
+			*p = c;
+			if (final)
+				break;
+		}
+		fd = openat2_path(b->root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, res);
+	}
+	if (fd < 0)
+		return rf_fail(e, errno, "cannot open mount point %s%s", path,
+			       errno == ELOOP ? " (a symlink is in the way; refusing to follow it)" : "");
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (bool)S_ISDIR(st.st_mode) != is_dir) {
+		close(fd);
+		return rf_fail(e, 0, "cannot mount on %s: expected a %s", path, is_dir ? "directory" : "file");
+	}
+	return fd;
+}
+
+static void keep_cover(struct builder *b, int mnt)
+{
+	b->covers[b->n_covers++] = mnt;
+}
+
+static int apply_dev(struct builder *b, size_t i, struct rf_error *e)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+	static const char *const links[][2] = {
+		{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+		{"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"}, {NULL, NULL},
+	};
+	cleanup_fd int dest = mount_point(b, i, true, e);
+	if (dest < 0)
+		return -1;
+	int dev = new_fs("tmpfs", (const char *const[]){"mode", "0755", "size", SMALL_TMPFS_SIZE, NULL},
+			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	if (dev < 0)
+		return -1;
+	keep_cover(b, dev);
+	for (size_t k = 0; nodes[k]; k++) {
+		cleanup_free char *host = rf_xasprintf("/dev/%s", nodes[k]);
+		int fd = openat(dev, nodes[k], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return rf_fail(e, errno, "cannot create /dev/%s", nodes[k]);
+		close(fd);
+		cleanup_fd int tree = clone_tree(host, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+		if (tree < 0)
+			return -1;
+		cleanup_fd int mp = openat(dev, nodes[k], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (mp < 0 || attach(tree, mp, host, e) < 0)
+			return mp < 0 ? rf_fail(e, errno, "cannot open /dev/%s", nodes[k]) : -1;
+	}
+	for (size_t k = 0; links[k][0]; k++)
+		if (symlinkat(links[k][1], dev, links[k][0]) < 0)
+			return rf_fail(e, errno, "cannot create /dev/%s", links[k][0]);
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 || fchmodat(dev, "shm", 01777, 0) < 0)
+		return rf_fail(e, errno, "cannot populate /dev");
+	cleanup_fd int pts = new_fs("devpts", (const char *const[]){"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL},
+				    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	if (pts < 0)
+		return -1;
+	cleanup_fd int pts_mp = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pts_mp < 0 || attach(pts, pts_mp, "/dev/pts", e) < 0)
+		return pts_mp < 0 ? rf_fail(e, errno, "cannot open /dev/pts") : -1;
+	cleanup_fd int shm = new_tmpfs("1777", TMP_TMPFS_SIZE, e);
+	if (shm < 0)
+		return -1;
+	cleanup_fd int shm_mp = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (shm_mp < 0 || attach(shm, shm_mp, "/dev/shm", e) < 0)
+		return shm_mp < 0 ? rf_fail(e, errno, "cannot open /dev/shm") : -1;
+	return attach(dev, dest, "/dev", e);
+}
+
+static int apply_proc(struct builder *b, size_t i, struct rf_error *e)
+{
+	cleanup_fd int dest = mount_point(b, i, true, e);
+	if (dest < 0)
+		return -1;
+	cleanup_fd int proc = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	if (proc < 0)
+		return rf_fail_wrap(e, "cannot mount a fresh /proc for the pid namespace");
+	if (attach(proc, dest, "/proc", e) < 0)
+		return -1;
+	/* /proc/sys read-only: a bind of it onto itself with MOUNT_ATTR_RDONLY */
+	cleanup_fd int sys = open_tree(proc, "sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (sys < 0)
+		return rf_fail(e, errno, "cannot clone /proc/sys");
+	if (set_attrs(sys, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true,
+		      "/proc/sys", e) < 0)
+		return -1;
+	cleanup_fd int sys_mp = openat(proc, "sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sys_mp < 0)
+		return rf_fail(e, errno, "cannot open /proc/sys");
+	return attach(sys, sys_mp, "/proc/sys read-only", e);
+}
+
+static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
+{
+	const struct rf_plan_entry *en = &b->plan->v[i];
+	const char *rel = en->path + 1;
+	switch (en->kind) {
+	case RF_PLAN_SYMLINK:
+		if (symlinkat(en->target, b->root, rel) < 0)
+			return rf_fail(e, errno, "cannot create symlink %s", en->path);
+		return 0;
+	case RF_PLAN_BIND_RO:
+	case RF_PLAN_BIND_RW:
+	case RF_PLAN_PROTECT: {
+		if (b->trees[i] < 0)
+			return 0; /* optional and absent */
+		cleanup_fd int dest = mount_point(b, i, en->is_dir, e);
+		if (dest < 0)
+			return -1;
+		if (attach(b->trees[i], dest, en->path, e) < 0)
+			return -1;
+		if (strcmp(en->path, "/") == 0) {
+			/* danger-full-access: the host root now sits on top of the
+			 * staging tmpfs; later entries go into it */
+			close(b->root);
+			b->root = open(STAGING, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (b->root < 0)
+				return rf_fail(e, errno, "cannot reopen the new root");
+		}
+		return 0;
+	}
+	case RF_PLAN_TMPFS: {
+		cleanup_fd int dest = mount_point(b, i, true, e);
+		if (dest < 0)
+			return -1;
+		bool sticky = strcmp(en->path, "/run") != 0;
+		cleanup_fd int fs = new_tmpfs(sticky ? "1777" : "0755", TMP_TMPFS_SIZE, e);
+		if (fs < 0)
+			return -1;
+		return attach(fs, dest, en->path, e);
+	}
+	case RF_PLAN_DEV:
+		return apply_dev(b, i, e);
+	case RF_PLAN_PROC:
+		return apply_proc(b, i, e);
+	case RF_PLAN_HIDE: {
+		const unsigned long long res = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+		int probe = openat2_path(b->root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, res);
+		if (probe < 0 && errno == ENOENT)
+			return 0; /* not visible in the sandbox: nothing to cover */
+		if (probe < 0)
+			return rf_fail(e, errno, "cannot cover hidden path %s", en->path);
+		struct stat st;
+		bool dir = fstat(probe, &st) == 0 && S_ISDIR(st.st_mode);
+		close(probe);
+		cleanup_fd int dest = mount_point(b, i, dir, e);
+		if (dest < 0)
+			return -1;
+		int cover;
+		if (dir) {
+			/* an empty mode-000 tmpfs, made read-only after nested
+			 * entries (a worktree's git dir) have been mounted in it */
+			cover = new_fs("tmpfs", (const char *const[]){"mode", "0000", "size", SMALL_TMPFS_SIZE, NULL},
+				       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+		} else {
+			cover = open_tree(b->root, ".rf-cover", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			if (cover < 0)
+				return rf_fail(e, errno, "cannot clone the cover file");
+			if (set_attrs(cover, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+				      false, "cover file", e) < 0) {
+				close(cover);
+				return -1;
+			}
+		}
+		if (cover < 0)
+			return -1;
+		if (attach(cover, dest, en->path, e) < 0) {
+			close(cover);
+			return -1;
+		}
+		if (dir)
+			keep_cover(b, cover);
+		else
+			close(cover);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static void describe(FILE *v, const char *path)
+{
+	if (v) {
+		fprintf(v, "ringfence: mount %s\n", path);
+		fflush(v);
+	}
+}
+
+int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e)
+{
+	int rc = -1;
+	struct builder b = {.plan = plan, .root = -1, .verbose = verbose};
+	b.trees = rf_xcalloc(plan->n, sizeof *b.trees);
+	b.covers = rf_xcalloc(plan->n + 2, sizeof *b.covers);
+	for (size_t i = 0; i < plan->n; i++)
+		b.trees[i] = -1;
+
+	/* Nothing we do may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		rf_fail(e, errno, "cannot make the mount namespace private");
+		goto out;
+	}
+
+	/* 1. clone every bind source while the host tree is still intact */
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind != RF_PLAN_BIND_RO && en->kind != RF_PLAN_BIND_RW && en->kind != RF_PLAN_PROTECT)
+			continue;
+		unsigned long long attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+		if (en->kind != RF_PLAN_BIND_RW)
+			attrs |= MOUNT_ATTR_RDONLY;
+		if (en->optional && access(en->path, F_OK) < 0)
+			continue;
+		b.trees[i] = clone_tree(en->path, true, attrs, e);
+		if (b.trees[i] < 0) {
+			rf_fail_wrap(e, "cannot prepare %s [%s]", en->path, en->rule);
+			goto out;
+		}
+	}
+
+	/* 2. the new root: a small tmpfs, assembled at STAGING */
+	int root_mnt = new_tmpfs("0755", ROOT_TMPFS_SIZE, e);
+	if (root_mnt < 0)
+		goto out;
+	keep_cover(&b, root_mnt);
+	if (move_mount(root_mnt, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		rf_fail(e, errno, "cannot attach the new root at %s", STAGING);
+		goto out;
+	}
+	b.root = open(STAGING, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (b.root < 0) {
+		rf_fail(e, errno, "cannot open the new root");
+		goto out;
+	}
+	/* the file that covers hidden files (bound read-only, mode 000) */
+	int cf = openat(root_mnt, ".rf-cover", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
+	if (cf < 0 || fchmod(cf, 0) < 0) {
+		rf_fail(e, errno, "cannot create the cover file");
+		if (cf >= 0)
+			close(cf);
+		goto out;
+	}
+	close(cf);
+
+	/* 3. apply the plan, parents first */
+	for (size_t i = 0; i < plan->n; i++) {
+		describe(verbose, plan->v[i].path);
+		if (apply_entry(&b, i, e) < 0)
+			goto out;
+	}
+	if (unlinkat(root_mnt, ".rf-cover", 0) < 0) {
+		rf_fail(e, errno, "cannot remove the cover file");
+		goto out;
+	}
+
+	/* 4. seal: covers and the root tmpfs become read-only */
+	for (size_t k = 0; k < b.n_covers; k++)
+		if (set_attrs(b.covers[k], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false,
+			      "a ringfence tmpfs", e) < 0)
+			goto out;
+
+	/* 5. pivot_root(".", ".") stacks the old root on top of the new one;
+	 * detaching it leaves only the new root. */
+	if (fchdir(b.root) < 0) {
+		rf_fail(e, errno, "cannot enter the new root");
+		goto out;
+	}
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		rf_fail(e, errno, "cannot pivot_root into the new root");
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		rf_fail(e, errno, "cannot detach the old root");
+		goto out;
+	}
+	if (chdir("/") < 0) {
+		rf_fail(e, errno, "cannot chdir to the new root");
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < plan->n; i++)
+		if (b.trees[i] >= 0)
+			close(b.trees[i]);
+	for (size_t k = 0; k < b.n_covers; k++)
+		close(b.covers[k]);
+	if (b.root >= 0)
+		close(b.root);
+	free(b.trees);
+	free(b.covers);
+	return rc;
+}
+
+/* ---- placeholders (supervisor side) ---- */
+
+int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e)
+{
+	memset(ph, 0, sizeof *ph);
+	ph->lock_fd = -1;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind != RF_PLAN_PROTECT || !en->missing)
+			continue;
+		/* Resolve the parent without symlinks, create the name in it. */
+		cleanup_free char *parent = rf_xstrdup(en->path);
+		char *slash = strrchr(parent, '/');
+		const char *name = slash + 1;
+		*slash = '\0';
+		cleanup_fd int pfd = openat2_path(AT_FDCWD, parent[0] ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC,
+						  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (pfd < 0)
+			return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
+		int r;
+		if (en->is_dir) {
+			r = mkdirat(pfd, name, 0755);
+		} else {
+			r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+			if (r >= 0)
+				close(r);
+		}
+		if (r < 0 && errno == EEXIST)
+			continue; /* appeared meanwhile (another run): it is protected all the same */
+		if (r < 0)
+			return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
+		ph->paths = rf_xrealloc(ph->paths, (ph->n + 1) * sizeof *ph->paths);
+		ph->is_dir = rf_xrealloc(ph->is_dir, (ph->n + 1) * sizeof *ph->is_dir);
+		ph->paths[ph->n] = rf_xstrdup(en->path);
+		ph->is_dir[ph->n] = en->is_dir;
+		ph->n++;
+	}
+	return 0;
+}
+
+void rf_placeholders_remove(struct rf_placeholders *ph)
+{
+	/* Deepest first; only if still empty (rmdir fails otherwise; an empty
+	 * file is checked by size). */
+	for (size_t k = ph->n; k-- > 0;) {
+		if (ph->is_dir[k]) {
+			(void)rmdir(ph->paths[k]);
+		} else {
+			struct stat st;
+			if (lstat(ph->paths[k], &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+				(void)unlink(ph->paths[k]);
+		}
+		free(ph->paths[k]);
+	}
+	free(ph->paths);
+	free(ph->is_dir);
+	ph->paths = NULL;
+	ph->is_dir = NULL;
+	ph->n = 0;
+}

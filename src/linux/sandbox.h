@@ -1,0 +1,77 @@
+/* Internal interfaces of the Linux backend. The setup sequence itself lives
+ * in run.c (supervisor side) and child.c (sandbox side); each step is in the
+ * file named after it. */
+#ifndef RF_SANDBOX_H
+#define RF_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "plan.h"
+#include "ringfence.h"
+
+struct rf_error;
+
+/* ---- mount.c: the plan applied in a new mount namespace ---- */
+/* Builds the new root from the plan and pivots into it. Runs in the sandbox
+ * child with full capabilities in its own user namespace. */
+int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e);
+
+/* Supervisor side: create the placeholders for protected paths that do not
+ * exist yet (so a read-only mount can land on them), and remove them after
+ * the run when no other run still uses them. */
+struct rf_placeholders {
+	char **paths; /* created by us, deepest last */
+	bool *is_dir;
+	size_t n;
+	int lock_fd; /* shared lock on the workspace while the run lasts */
+};
+int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e);
+void rf_placeholders_remove(struct rf_placeholders *ph);
+
+/* ---- ns.c: namespaces ---- */
+#define RF_NS_FLAGS_BASE (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+/* fork-like clone into new namespaces; returns pid in parent, 0 in child. */
+pid_t rf_clone_ns(unsigned long flags);
+/* Map the caller's uid/gid to themselves in the child's user namespace. */
+int rf_write_id_maps(pid_t child, uid_t uid, gid_t gid, struct rf_error *e);
+
+/* ---- caps.c ---- */
+/* Drop every capability (effective, permitted, inheritable, ambient, and
+ * the bounding set) and lock the securebits so that uid 0 gets none back
+ * on execve. */
+int rf_caps_drop_all(struct rf_error *e);
+
+/* ---- net.c ---- */
+int rf_net_loopback_up(struct rf_error *e);
+
+/* ---- init.c: pid 1 of the sandbox ---- */
+/* Forward signals to the command's process group, reap every child, and
+ * when `command` exits kill whatever it left behind. Returns its wait status. */
+int rf_init_run(pid_t command);
+
+/* ---- probe.c: what this kernel offers ---- */
+struct rf_probe {
+	bool userns;            /* unprivileged (or root) user namespaces usable */
+	char userns_reason[200];/* why not, when !userns */
+	int landlock_abi;       /* 0 = none */
+	bool seccomp_notify;
+};
+void rf_probe_userns_reason(int clone_errno, char *buf, size_t len);
+
+/* ---- pty.c ---- */
+struct rf_pty {
+	int master;
+	int slave;
+	bool raw;             /* the caller's terminal was switched to raw mode */
+	int tty;              /* the caller's terminal fd (0) */
+	char saved_termios[64]; /* struct termios, opaque here */
+};
+int rf_pty_open(struct rf_pty *p, struct rf_error *e);
+int rf_pty_make_controlling(int slave); /* child side: setsid() done already */
+void rf_pty_enter_raw(struct rf_pty *p);
+void rf_pty_restore(struct rf_pty *p);
+void rf_pty_sync_winsize(struct rf_pty *p);
+
+#endif

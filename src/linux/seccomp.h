@@ -1,0 +1,60 @@
+/* The seccomp filter of DESIGN.md §2 step 6, built with libseccomp.
+ *
+ * Split in two so that the expensive part runs once, in the supervisor:
+ *   rf_seccomp_compile()  supervisor: libseccomp builds the filter and
+ *                         exports it as classic BPF (no hand-written BPF);
+ *   rf_seccomp_load()     sandbox child, after PR_SET_NO_NEW_PRIVS: one
+ *                         seccomp(2) call, no allocation.
+ */
+/* This header shares its name with libseccomp's <seccomp.h>, and src/linux is
+ * on the include path, so `#include <seccomp.h>` finds this file first. A
+ * source that needs libseccomp defines RF_SECCOMP_WANT_LIBSECCOMP and then
+ * includes both <seccomp.h> and "seccomp.h": whichever of the two is found
+ * first, the other comes in too (include_next continues the search after
+ * this directory). Includers that do not define the macro see no change. */
+#if defined(RF_SECCOMP_WANT_LIBSECCOMP) && !defined(_SECCOMP_H)
+#include_next <seccomp.h>
+#endif
+
+#ifndef RF_SECCOMP_H
+#define RF_SECCOMP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct rf_error;
+struct sock_filter;
+
+struct rf_seccomp_opts {
+	/* Deny socket()/socketpair() for every address family except AF_UNIX and
+	 * AF_NETLINK (used when the network is off but there is no network
+	 * namespace: the Landlock-only fallback). */
+	bool deny_inet;
+	/* Also deny socket(AF_UNIX) (socketpair stays allowed): used in the
+	 * fallback, where host path sockets (docker.sock, D-Bus) are visible and
+	 * nothing else could stop a connect() to them. With deny_inet, socket()
+	 * is then left only AF_NETLINK; without it, only AF_UNIX is denied.
+	 * Denied socket()/socketpair() calls fail with EACCES. */
+	bool deny_unix_socket;
+};
+
+struct rf_seccomp_prog {
+	struct sock_filter *filter;
+	unsigned short len;
+};
+
+/* Build the filter (o may be NULL: no socket rules) and fill *prog with a
+ * malloc'ed copy of the classic BPF. Fails closed: a rule libseccomp refuses
+ * is an error; only syscalls this libseccomp/arch does not know are skipped.
+ * Free with rf_seccomp_prog_free(). */
+int rf_seccomp_compile(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e);
+/* Sandbox child: install *prog with seccomp(SECCOMP_SET_MODE_FILTER, 0).
+ * Refuses unless PR_SET_NO_NEW_PRIVS is already set. Async-signal-safe on
+ * success; on failure it only formats *e. The filter applies to the calling
+ * thread (the child is single-threaded at this point) and survives execve. */
+int rf_seccomp_load(const struct rf_seccomp_prog *prog, struct rf_error *e);
+void rf_seccomp_prog_free(struct rf_seccomp_prog *prog);
+/* One line a rule, for --verbose and `status`. */
+void rf_seccomp_describe(const struct rf_seccomp_opts *o, FILE *out);
+
+#endif

@@ -1,0 +1,505 @@
+/* Policy -> filesystem plan. See plan.h.
+ *
+ * Precedence at one path (and, by the longest-prefix rule, beneath it):
+ * hidden > protected > writable > read-only. Entries are sorted so parents
+ * come before children; a deeper entry overrides a shallower one for its
+ * subtree, which is exactly how stacked mounts behave. */
+#include "plan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* System trees bound read-only (when they exist). */
+static const char *const system_dirs[] = {
+	"/usr", "/etc", "/opt", "/var", "/srv", "/sys", "/nix", "/snap", NULL,
+};
+/* Bound when directories, recreated when symlinks (merged /usr). */
+static const char *const system_links[] = {
+	"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", NULL,
+};
+
+static void add(struct rf_plan *plan, enum rf_plan_kind kind, const char *path, const char *rule,
+		const char *source, bool is_dir)
+{
+	if (plan->n == plan->cap) {
+		plan->cap = plan->cap ? plan->cap * 2 : 32;
+		plan->v = rf_xrealloc(plan->v, plan->cap * sizeof *plan->v);
+	}
+	plan->v[plan->n++] = (struct rf_plan_entry){
+		.kind = kind,
+		.path = rf_xstrdup(path),
+		.rule = rf_xstrdup(rule),
+		.source = rf_xstrdup(source ? source : "default"),
+		.is_dir = is_dir,
+	};
+}
+
+static struct rf_plan_entry *last(struct rf_plan *plan)
+{
+	return &plan->v[plan->n - 1];
+}
+
+void rf_plan_free(struct rf_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->v[i].path);
+		free(plan->v[i].target);
+		free(plan->v[i].rule);
+		free(plan->v[i].source);
+	}
+	free(plan->v);
+	free(plan->workspace);
+	free(plan->home);
+	memset(plan, 0, sizeof *plan);
+}
+
+const char *rf_plan_kind_name(enum rf_plan_kind k)
+{
+	static const char *const names[] = {"symlink", "ro", "rw", "tmpfs", "proc", "dev", "protect", "hide"};
+	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+static enum rf_access kind_access(enum rf_plan_kind k)
+{
+	switch (k) {
+	case RF_PLAN_BIND_RW:
+	case RF_PLAN_TMPFS:
+	case RF_PLAN_DEV:
+		return RF_ACCESS_WRITE;
+	case RF_PLAN_BIND_RO:
+	case RF_PLAN_PROTECT:
+	case RF_PLAN_PROC:
+		return RF_ACCESS_READ;
+	case RF_PLAN_HIDE:
+	case RF_PLAN_SYMLINK:
+		break;
+	}
+	return RF_ACCESS_NONE;
+}
+
+/* Which kind wins when two entries name the same path. */
+static int kind_priority(enum rf_plan_kind k)
+{
+	switch (k) {
+	case RF_PLAN_HIDE:
+		return 6;
+	case RF_PLAN_PROTECT:
+		return 5;
+	case RF_PLAN_BIND_RW:
+		return 4;
+	case RF_PLAN_BIND_RO:
+		return 3;
+	default:
+		return 1;
+	}
+}
+
+struct rf_plan_verdict rf_plan_lookup(const struct rf_plan *plan, const char *path)
+{
+	struct rf_plan_verdict v = {RF_ACCESS_NONE, NULL};
+	size_t best = 0;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind == RF_PLAN_SYMLINK || !rf_path_is_within(path, en->path))
+			continue;
+		size_t len = strlen(en->path);
+		/* ">=" so that for equal paths the later (stronger) entry wins */
+		if (!v.entry || len >= best) {
+			best = len;
+			v.entry = en;
+			v.access = kind_access(en->kind);
+		}
+	}
+	return v;
+}
+
+/* Path order: parents before children ("/a" < "/a/b" < "/a-b"). */
+static int path_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char ca = (unsigned char)(*a == '/' ? 1 : *a);
+		unsigned char cb = (unsigned char)(*b == '/' ? 1 : *b);
+		if (ca != cb || !ca)
+			return (int)ca - (int)cb;
+	}
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct rf_plan_entry *a = pa, *b = pb;
+	int c = path_cmp(a->path, b->path);
+	if (c)
+		return c;
+	return kind_priority(a->kind) - kind_priority(b->kind);
+}
+
+/* Sort, then keep only the strongest entry for each path. */
+static void sort_and_dedupe(struct rf_plan *plan)
+{
+	qsort(plan->v, plan->n, sizeof *plan->v, entry_cmp);
+	size_t o = 0;
+	for (size_t i = 0; i < plan->n; i++) {
+		if (i + 1 < plan->n && strcmp(plan->v[i].path, plan->v[i + 1].path) == 0) {
+			free(plan->v[i].path);
+			free(plan->v[i].target);
+			free(plan->v[i].rule);
+			free(plan->v[i].source);
+			continue; /* a stronger entry for the same path follows */
+		}
+		plan->v[o++] = plan->v[i];
+	}
+	plan->n = o;
+}
+
+/* realpath() that tolerates a missing path (returns NULL, errno set). */
+static char *resolve(const char *path)
+{
+	return realpath(path, NULL);
+}
+
+static bool is_dir_path(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *home_spec(const struct rf_plan *plan, const char *path)
+{
+	if (plan->home && rf_path_is_within(path, plan->home) && strcmp(plan->home, "/") != 0)
+		return rf_xasprintf("~%s", path + strlen(plan->home));
+	return rf_xstrdup(path);
+}
+
+/* ---- git: linked worktrees and their source checkout ---- */
+
+/* Read "gitdir: X" from a worktree's .git file. */
+static char *read_gitdir_file(const char *dotgit, const char *base)
+{
+	char buf[PATH_MAX + 16];
+	if (rf_read_file(dotgit, buf, sizeof buf) <= 0 || strncmp(buf, "gitdir: ", 8) != 0)
+		return NULL;
+	char *v = buf + 8;
+	v[strcspn(v, "\r\n")] = '\0';
+	cleanup_free char *abs = v[0] == '/' ? rf_xstrdup(v) : rf_path_join(base, v);
+	return resolve(abs);
+}
+
+/* The common git dir of a linked worktree's git dir G (G/commondir). */
+static char *read_commondir(const char *gitdir)
+{
+	char buf[PATH_MAX + 1];
+	cleanup_free char *f = rf_path_join(gitdir, "commondir");
+	if (rf_read_file(f, buf, sizeof buf) <= 0)
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	cleanup_free char *abs = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(gitdir, buf);
+	return resolve(abs);
+}
+
+/* Hide the working trees of the other linked worktrees registered in
+ * COMMON/worktrees/NAME/gitdir, and protect their admin dirs. */
+static void hide_other_worktrees(struct rf_plan *plan, const char *common, const char *own_admin)
+{
+	cleanup_free char *wtdir = rf_path_join(common, "worktrees");
+	DIR *d = opendir(wtdir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
+		cleanup_free char *admin_real = resolve(admin);
+		if (!admin_real || (own_admin && strcmp(admin_real, own_admin) == 0))
+			continue;
+		add(plan, RF_PLAN_PROTECT, admin_real, "git:other-worktree-admin", "default", true);
+		char buf[PATH_MAX + 1];
+		cleanup_free char *gf = rf_path_join(admin_real, "gitdir");
+		if (rf_read_file(gf, buf, sizeof buf) <= 0)
+			continue;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cleanup_free char *dotgit = resolve(buf);
+		if (!dotgit)
+			continue;
+		cleanup_free char *tree = rf_xstrdup(dotgit);
+		char *slash = strrchr(tree, '/');
+		if (!slash || slash == tree)
+			continue;
+		*slash = '\0';
+		if (rf_path_is_within(plan->workspace, tree))
+			continue; /* never hide our own workspace */
+		cleanup_free char *rule = rf_xasprintf("hidden:other-worktree:%s", tree);
+		add(plan, RF_PLAN_HIDE, tree, rule, "default", true);
+	}
+	closedir(d);
+}
+
+/* Add the protected entries for one writable root. `gitdir_override`: for a
+ * linked worktree the protected ".git/X" names live in the common dir. */
+static int protect_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
+			const char *common_gitdir, struct rf_error *e)
+{
+	for (size_t i = 0; i < p->protected_paths.n; i++) {
+		const struct rf_path_rule *r = &p->protected_paths.v[i];
+		cleanup_free char *path = NULL;
+		if (common_gitdir && strncmp(r->path, ".git/", 5) == 0)
+			path = rf_path_join(common_gitdir, r->path + 5);
+		else
+			path = rf_path_join(root, r->path);
+		cleanup_free char *rule = rf_xasprintf("protected:%s", r->spec);
+
+		/* Walk the components: the first one that is missing gets a
+		 * placeholder; one that is a non-directory in the middle (a
+		 * worktree's .git file) is itself protected; a symlink anywhere is
+		 * refused, because the bind would land wherever it points. */
+		const char *base = common_gitdir && strncmp(r->path, ".git/", 5) == 0 ? common_gitdir : root;
+		size_t blen = strlen(base);
+		cleanup_free char *cur = rf_xstrdup(path);
+		bool done = false;
+		for (size_t k = blen + 1; !done; k++) {
+			char c = path[k];
+			if (c != '/' && c != '\0')
+				continue;
+			cur[k] = '\0';
+			struct stat st;
+			if (lstat(cur, &st) < 0) {
+				if (errno != ENOENT)
+					return rf_fail(e, errno, "cannot inspect protected path %s", cur);
+				bool final = c == '\0';
+				const char *bn = strrchr(cur, '/') + 1;
+				cleanup_free char *prule =
+					final ? rf_xstrdup(rule)
+					      : rf_xasprintf("protected:%s (missing; stands in for %s)",
+							     cur + blen + 1, r->spec);
+				add(plan, RF_PLAN_PROTECT, cur, prule, r->source,
+				    !(final && strcmp(bn, "config") == 0));
+				last(plan)->missing = true;
+				done = true;
+			} else if (S_ISLNK(st.st_mode)) {
+				return rf_fail(e, 0,
+					       "cannot protect %s: %s is a symlink (ringfence will not follow "
+					       "symlinks for protected paths; replace it with the real directory)",
+					       path, cur);
+			} else if (c == '\0' || !S_ISDIR(st.st_mode)) {
+				add(plan, RF_PLAN_PROTECT, cur, rule, r->source, S_ISDIR(st.st_mode));
+				done = true;
+			} else {
+				/* An existing directory between the root and the
+				 * protected path (.git for .git/hooks): bound onto
+				 * itself so it is a mount point, which the kernel
+				 * refuses to rename or remove (EBUSY). Otherwise
+				 * `mv .git .git2` would carry the protected mounts
+				 * away and a fresh .git/hooks could be created. */
+				cleanup_free char *prule = rf_xasprintf("protected-parent:%s", r->spec);
+				add(plan, RF_PLAN_BIND_RW, cur, prule, r->source, true);
+			}
+			cur[k] = c;
+			if (c == '\0')
+				done = true;
+		}
+	}
+	return 0;
+}
+
+/* A writable root (the workspace or --writable-root) and all that comes with
+ * it: its protected paths and, for git linked worktrees, the common git dir. */
+static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
+			     const char *rule, const char *source, bool writable, struct rf_error *e)
+{
+	add(plan, writable ? RF_PLAN_BIND_RW : RF_PLAN_BIND_RO, root, rule, source, true);
+
+	/* Git: a linked worktree has a .git *file* naming its git dir. */
+	cleanup_free char *dotgit = rf_path_join(root, ".git");
+	struct stat st;
+	cleanup_free char *common = NULL;
+	cleanup_free char *admin = NULL;
+	if (lstat(dotgit, &st) == 0 && S_ISREG(st.st_mode)) {
+		admin = read_gitdir_file(dotgit, root);
+		if (admin)
+			common = read_commondir(admin);
+		if (common && !rf_path_is_within(common, root)) {
+			/* The source checkout behind the worktree is hidden; its git
+			 * dir comes back so commits work. */
+			size_t cl = strlen(common);
+			if (cl > 5 && strcmp(common + cl - 5, "/.git") == 0) {
+				cleanup_free char *src = rf_xstrndup(common, cl - 5);
+				if (!rf_path_is_within(root, src)) {
+					cleanup_free char *r2 = rf_xasprintf("hidden:worktree-source:%s", src);
+					add(plan, RF_PLAN_HIDE, src, r2, "default", true);
+				}
+			}
+			add(plan, writable ? RF_PLAN_BIND_RW : RF_PLAN_BIND_RO, common,
+			    "git-common-dir", "default", true);
+		}
+	}
+	if (common)
+		hide_other_worktrees(plan, common, admin);
+	else if (is_dir_path(dotgit))
+		hide_other_worktrees(plan, dotgit, NULL);
+
+	if (writable && protect_root(plan, p, root, common, e) < 0)
+		return -1;
+	if (writable && admin) {
+		/* A worktree's .git file says which git dir (and so which hooks
+		 * and config) git uses: it must not be rewritten either. */
+		add(plan, RF_PLAN_PROTECT, dotgit, "protected:.git (worktree link)", "default", false);
+	}
+	return 0;
+}
+
+static int check_not_hidden(const struct rf_plan *plan, const char *path, const char *what,
+			    struct rf_error *e)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind == RF_PLAN_HIDE && rf_path_is_within(path, en->path) &&
+		    strncmp(en->rule, "hidden:worktree-source", 22) != 0 &&
+		    strncmp(en->rule, "hidden:other-worktree", 21) != 0)
+			return rf_fail(e, 0, "%s %s is inside hidden path %s (%s)", what, path,
+				       en->rule + strlen("hidden:"), en->source);
+	}
+	return 0;
+}
+
+static void add_system(struct rf_plan *plan, const struct rf_policy *p)
+{
+	for (size_t i = 0; system_links[i]; i++) {
+		struct stat st;
+		if (lstat(system_links[i], &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(system_links[i], target, sizeof target - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			add(plan, RF_PLAN_SYMLINK, system_links[i], "system", "default", false);
+			last(plan)->target = rf_xstrdup(target);
+		} else if (S_ISDIR(st.st_mode)) {
+			cleanup_free char *rule = rf_xasprintf("system:%s", system_links[i]);
+			add(plan, RF_PLAN_BIND_RO, system_links[i], rule, "default", true);
+		}
+	}
+	for (size_t i = 0; system_dirs[i]; i++) {
+		if (!is_dir_path(system_dirs[i]))
+			continue;
+		cleanup_free char *rule = rf_xasprintf("system:%s", system_dirs[i]);
+		add(plan, RF_PLAN_BIND_RO, system_dirs[i], rule, "default", true);
+	}
+	add(plan, RF_PLAN_TMPFS, "/run", "private:/run", "default", true);
+	add(plan, RF_PLAN_TMPFS, "/tmp", "private:/tmp", "default", true);
+	add(plan, RF_PLAN_DEV, "/dev", "minimal:/dev", "default", true);
+	add(plan, RF_PLAN_PROC, "/proc", "private:/proc", "default", true);
+
+	/* /etc/resolv.conf often points into /run (systemd-resolved): with the
+	 * network on, bring that one file back. */
+	if (p->network != RF_NET_OFFLINE) {
+		cleanup_free char *rc = resolve("/etc/resolv.conf");
+		if (rc && rf_path_is_within(rc, "/run"))
+			add(plan, RF_PLAN_BIND_RO, rc, "network:resolv.conf", "default", false);
+	}
+}
+
+int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *plan,
+		  struct rf_error *e)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->mode = p->sandbox_mode;
+
+	cleanup_free char *cwd = h && h->cwd ? rf_xstrdup(h->cwd) : getcwd(NULL, 0);
+	const char *ws_spec = p->workspace ? p->workspace : cwd;
+	if (!ws_spec)
+		return rf_fail(e, errno, "cannot determine the workspace (current directory)");
+	plan->workspace = resolve(ws_spec);
+	if (!plan->workspace)
+		return rf_fail(e, errno, "cannot use workspace %s", ws_spec);
+	if (!is_dir_path(plan->workspace))
+		return rf_fail(e, ENOTDIR, "cannot use workspace %s", ws_spec);
+	const char *home = h && h->home ? h->home : p->home;
+	if (home)
+		plan->home = resolve(home);
+
+	if (p->sandbox_mode == RF_SANDBOX_DANGER_FULL_ACCESS) {
+		add(plan, RF_PLAN_BIND_RW, "/", "danger-full-access", "sandbox_mode", true);
+		add(plan, RF_PLAN_PROC, "/proc", "private:/proc", "default", true);
+		sort_and_dedupe(plan);
+		return 0;
+	}
+	if (strcmp(plan->workspace, "/") == 0)
+		return rf_fail(e, 0, "workspace / is the whole filesystem; use --sandbox-mode "
+				     "danger-full-access if that is really meant");
+
+	add_system(plan, p);
+	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home))
+		add(plan, RF_PLAN_BIND_RO, plan->home, "home:~", "default", true);
+
+	for (size_t i = 0; i < p->read_only.n; i++) {
+		const struct rf_path_rule *r = &p->read_only.v[i];
+		cleanup_free char *real = resolve(r->path);
+		if (!real)
+			return rf_fail(e, errno, "cannot grant read-only access to %s (%s)", r->spec,
+				       r->source);
+		cleanup_free char *rule = rf_xasprintf("read-only:%s", r->spec);
+		add(plan, RF_PLAN_BIND_RO, real, rule, r->source, is_dir_path(real));
+	}
+
+	/* Hidden paths: cover the real location (a symlinked ~/.ssh is covered
+	 * where it points). Missing ones need no cover. */
+	for (size_t i = 0; i < p->hidden.n; i++) {
+		const struct rf_path_rule *r = &p->hidden.v[i];
+		cleanup_free char *real = resolve(r->path);
+		cleanup_free char *spec = r->spec[0] == '~' ? rf_xstrdup(r->spec) : home_spec(plan, r->path);
+		cleanup_free char *rule = rf_xasprintf("hidden:%s", spec);
+		if (!real) {
+			if (errno != ENOENT && errno != ENOTDIR)
+				return rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
+			continue;
+		}
+		add(plan, RF_PLAN_HIDE, real, rule, r->source, is_dir_path(real));
+	}
+
+	bool writable = p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE;
+	if (check_not_hidden(plan, plan->workspace, "workspace", e) < 0)
+		return -1;
+	if (add_writable_root(plan, p, plan->workspace, writable ? "workspace" : "workspace (read-only mode)",
+			      "workspace", writable, e) < 0)
+		return -1;
+	for (size_t i = 0; i < p->writable_roots.n; i++) {
+		const struct rf_path_rule *r = &p->writable_roots.v[i];
+		cleanup_free char *real = resolve(r->path);
+		if (!real)
+			return rf_fail(e, errno, "cannot use writable root %s (%s)", r->spec, r->source);
+		if (!is_dir_path(real))
+			return rf_fail(e, ENOTDIR, "cannot use writable root %s (%s)", r->spec, r->source);
+		if (strcmp(real, "/") == 0)
+			return rf_fail(e, 0, "writable root / (%s) is the whole filesystem", r->source);
+		if (check_not_hidden(plan, real, "writable root", e) < 0)
+			return -1;
+		cleanup_free char *rule = rf_xasprintf("writable-root:%s", r->spec);
+		if (add_writable_root(plan, p, real, rule, r->source, writable, e) < 0)
+			return -1;
+	}
+	sort_and_dedupe(plan);
+	return 0;
+}
+
+void rf_plan_describe(const struct rf_plan *plan, FILE *out)
+{
+	fprintf(out, "ringfence: mount plan (%zu entries):\n", plan->n);
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
+		if (en->kind == RF_PLAN_SYMLINK)
+			fprintf(out, " -> %s", en->target);
+		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing ? ", placeholder" : "",
+			strcmp(en->source, "default") ? "" : "");
+	}
+}

@@ -1,0 +1,82 @@
+/* The filesystem plan: the policy turned into a list of concrete operations
+ * on absolute paths, in the order they must be applied (parents before
+ * children; for one path, later entries override earlier ones).
+ *
+ * It is pure data, computed by the supervisor from the policy and a look at
+ * the host filesystem (which paths exist, which are directories, where a
+ * linked worktree's git dir lives). The same plan drives:
+ *   - mount.c (namespace backend): binds, covers, placeholders, pivot_root;
+ *   - landlock.c: the Landlock rules (a mirror in the namespace backend, the
+ *     only filesystem enforcement in the Landlock-only fallback);
+ *   - rf_plan_lookup(): what `explain` and the violation reporter say.
+ */
+#ifndef RF_PLAN_H
+#define RF_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy.h"
+
+enum rf_plan_kind {
+	RF_PLAN_SYMLINK,  /* create a symlink at path pointing to `target` (/bin -> usr/bin) */
+	RF_PLAN_BIND_RO,  /* host path -> same path, recursive, read-only */
+	RF_PLAN_BIND_RW,  /* host path -> same path, recursive, read-write (writable root) */
+	RF_PLAN_TMPFS,    /* fresh writable tmpfs (/tmp, /dev/shm) */
+	RF_PLAN_PROC,     /* fresh procfs for the pid namespace, /proc/sys read-only */
+	RF_PLAN_DEV,      /* minimal /dev: null zero full random urandom tty, devpts, shm */
+	RF_PLAN_PROTECT,  /* re-bind read-only over a path inside a writable root */
+	RF_PLAN_HIDE,     /* cover with an empty, unreadable, read-only dir or file */
+};
+
+enum rf_access {
+	RF_ACCESS_NONE = 0, /* hidden / not visible */
+	RF_ACCESS_READ = 1,
+	RF_ACCESS_WRITE = 2, /* implies read */
+};
+
+struct rf_plan_entry {
+	enum rf_plan_kind kind;
+	char *path;     /* absolute path inside the sandbox == host path */
+	char *target;   /* RF_PLAN_SYMLINK only */
+	char *rule;     /* e.g. "hidden:~/.ssh", "protected:.git/hooks", "workspace", "system:/usr" */
+	char *source;   /* "default", "--hide", "config.toml:12" */
+	bool is_dir;    /* the host path is (or, when missing, will be) a directory */
+	bool missing;   /* RF_PLAN_PROTECT: the path does not exist on the host; a
+			 * placeholder is created for the run and removed after it */
+	bool optional;  /* RF_PLAN_BIND_*: skip silently when the host path is absent */
+};
+
+struct rf_plan {
+	struct rf_plan_entry *v;
+	size_t n, cap;
+	char *workspace; /* absolute, resolved */
+	char *home;      /* absolute, resolved, may be NULL */
+	enum rf_sandbox_mode mode;
+};
+
+/* Facts about the host the plan depends on. Pass NULL members to have them
+ * read from the environment (getenv("HOME"), getcwd()). */
+struct rf_plan_host {
+	const char *home;
+	const char *cwd;
+};
+
+int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *out,
+		  struct rf_error *e);
+void rf_plan_free(struct rf_plan *plan);
+
+/* What the sandbox allows at `path` (absolute, normalised) and the entry that
+ * decides it (NULL when nothing covers the path: not visible). */
+struct rf_plan_verdict {
+	enum rf_access access;
+	const struct rf_plan_entry *entry;
+};
+struct rf_plan_verdict rf_plan_lookup(const struct rf_plan *plan, const char *path);
+
+/* Human-readable dump of the plan, one line an entry (for --verbose). */
+void rf_plan_describe(const struct rf_plan *plan, FILE *out);
+
+const char *rf_plan_kind_name(enum rf_plan_kind k);
+
+#endif

@@ -1,0 +1,49 @@
+/* The policy model: what the user asked for, before any platform decides how
+ * to enforce it. Built from defaults, config files and command-line flags;
+ * every path rule remembers where it came from (`source`) so that denials
+ * and `explain` can name the rule and its origin. */
+#ifndef RF_POLICY_H
+#define RF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ringfence.h"
+
+struct rf_path_rule {
+	char *path;   /* absolute, lexically normalised, ~ expanded */
+	char *spec;   /* as the user wrote it, e.g. "~/.ssh" or ".git/hooks" */
+	char *source; /* "default", "--hide", "config.toml:12" */
+};
+
+struct rf_path_rules {
+	struct rf_path_rule *v;
+	size_t n, cap;
+};
+
+struct rf_policy {
+	enum rf_sandbox_mode sandbox_mode;
+	enum rf_network_mode network;
+	enum rf_backend backend;
+	char *workspace;                     /* absolute; NULL = cwd */
+	struct rf_path_rules writable_roots; /* beyond the workspace */
+	struct rf_path_rules read_only;      /* extra read-only grants */
+	struct rf_path_rules hidden;         /* absolute paths */
+	/* Protected names are relative to each writable root (".git/hooks"). */
+	struct rf_path_rules protected_paths;
+	char *home; /* $HOME used to expand ~; NULL = from environment */
+};
+
+void rf_path_rules_add(struct rf_path_rules *r, const char *path, const char *spec, const char *source);
+void rf_path_rules_free(struct rf_path_rules *r);
+
+/* Expand a leading "~/" against home and normalise. Returns NULL (with *e)
+ * when the result is not absolute. */
+char *rf_policy_expand_path(const char *spec, const char *home, const char *cwd, struct rf_error *e);
+
+/* The built-in defaults (DESIGN.md §1). */
+extern const char *const rf_default_hidden_home[];     /* relative to $HOME */
+extern const char *const rf_default_hidden_system[];   /* absolute */
+extern const char *const rf_default_protected[];       /* relative to writable roots */
+
+#endif

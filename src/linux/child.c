@@ -17,7 +17,7 @@
 #include "landlock.h"
 #include "policy.h"
 #include "sandbox.h"
-#include "seccomp.h"
+#include "rf_seccomp.h"
 #include "util.h"
 
 static void step(const struct rf_child_args *a, const char *what)
@@ -28,10 +28,31 @@ static void step(const struct rf_child_args *a, const char *what)
 	}
 }
 
+static int cmp_int(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+/* Close every fd above 2 except the ones this side of the run needs: the
+ * clone/fork copied the supervisor's whole fd table (the result file, the
+ * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	for (size_t i = 0; i < sizeof a->close_fds / sizeof a->close_fds[0] && a->close_fds[i] >= 0; i++)
-		close(a->close_fds[i]);
+	int keep[5];
+	size_t n = 0;
+	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave};
+	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
+		if (cand[i] > 2)
+			keep[n++] = cand[i];
+	qsort(keep, n, sizeof keep[0], cmp_int);
+	unsigned int from = 3;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned int)keep[i] > from && syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0) < 0)
+			rf_child_die(errno, "cannot close inherited fds");
+		from = (unsigned int)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0) < 0)
+		rf_child_die(errno, "cannot close inherited fds");
 }
 
 static void die_if(int rc, struct rf_error *e)
@@ -121,8 +142,8 @@ static void enter_cwd(const struct rf_child_args *a)
 void rf_child_namespaces(const struct rf_child_args *a)
 {
 	struct rf_error e = {0};
-	close_supervisor_fds(a);
 	rf_child_set_error_fd(a->err_wr);
+	close_supervisor_fds(a);
 	/* If the supervisor dies, so does the sandbox: pid 1 dying takes the
 	 * whole pid namespace with it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -166,8 +187,8 @@ void rf_child_namespaces(const struct rf_child_args *a)
 
 void rf_child_landlock_only(const struct rf_child_args *a)
 {
-	close_supervisor_fds(a);
 	rf_child_set_error_fd(a->err_wr);
+	close_supervisor_fds(a);
 	pid_t parent = getppid();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		rf_child_die(errno, "cannot set the parent-death signal");
@@ -180,8 +201,8 @@ void rf_child_landlock_only(const struct rf_child_args *a)
 
 void rf_child_unsandboxed(const struct rf_child_args *a)
 {
-	close_supervisor_fds(a);
 	rf_child_set_error_fd(a->err_wr);
+	close_supervisor_fds(a);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	enter_cwd(a);
 	exec_command(a);

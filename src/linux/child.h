@@ -7,7 +7,7 @@
 
 #include "plan.h"
 #include "ringfence.h"
-#include "seccomp.h"
+#include "rf_seccomp.h"
 #include "util.h"
 
 /* Marks an exec failure on the error pipe (as opposed to a setup failure). */
@@ -26,7 +26,6 @@ struct rf_child_args {
 	int err_wr;              /* setup/exec failure reason; closed by exec */
 	int status_wr;           /* namespaces: init reports the command's wait status */
 	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
-	int close_fds[8];        /* supervisor-only fds to close first, -1 terminated */
 	FILE *verbose;
 };
 

@@ -20,6 +20,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -360,24 +361,11 @@ static void describe(FILE *v, const char *path)
 	}
 }
 
-int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e)
+/* 1. clone every bind source while the host tree is still intact */
+static int clone_sources(struct builder *b, struct rf_error *e)
 {
-	int rc = -1;
-	struct builder b = {.plan = plan, .root = -1, .verbose = verbose};
-	b.trees = rf_xcalloc(plan->n, sizeof *b.trees);
-	b.covers = rf_xcalloc(plan->n + 2, sizeof *b.covers);
-	for (size_t i = 0; i < plan->n; i++)
-		b.trees[i] = -1;
-
-	/* Nothing we do may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		rf_fail(e, errno, "cannot make the mount namespace private");
-		goto out;
-	}
-
-	/* 1. clone every bind source while the host tree is still intact */
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct rf_plan_entry *en = &plan->v[i];
+	for (size_t i = 0; i < b->plan->n; i++) {
+		const struct rf_plan_entry *en = &b->plan->v[i];
 		if (en->kind != RF_PLAN_BIND_RO && en->kind != RF_PLAN_BIND_RW && en->kind != RF_PLAN_PROTECT)
 			continue;
 		unsigned long long attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -385,74 +373,78 @@ int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e
 			attrs |= MOUNT_ATTR_RDONLY;
 		if (en->optional && access(en->path, F_OK) < 0)
 			continue;
-		b.trees[i] = clone_tree(en->path, true, attrs, e);
-		if (b.trees[i] < 0) {
-			rf_fail_wrap(e, "cannot prepare %s [%s]", en->path, en->rule);
-			goto out;
-		}
+		b->trees[i] = clone_tree(en->path, true, attrs, e);
+		if (b->trees[i] < 0)
+			return rf_fail_wrap(e, "cannot prepare %s [%s]", en->path, en->rule);
 	}
+	return 0;
+}
 
-	/* 2. the new root: a small tmpfs, assembled at STAGING */
+/* 2. the new root: a small tmpfs, assembled at STAGING, with the file that
+ * covers hidden files (bound read-only, mode 000) */
+static int make_root(struct builder *b, struct rf_error *e)
+{
 	int root_mnt = new_tmpfs("0755", ROOT_TMPFS_SIZE, e);
 	if (root_mnt < 0)
-		goto out;
-	keep_cover(&b, root_mnt);
-	if (move_mount(root_mnt, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		rf_fail(e, errno, "cannot attach the new root at %s", STAGING);
-		goto out;
-	}
-	b.root = open(STAGING, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (b.root < 0) {
-		rf_fail(e, errno, "cannot open the new root");
-		goto out;
-	}
-	/* the file that covers hidden files (bound read-only, mode 000) */
-	int cf = openat(root_mnt, ".rf-cover", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
-	if (cf < 0 || fchmod(cf, 0) < 0) {
-		rf_fail(e, errno, "cannot create the cover file");
-		if (cf >= 0)
-			close(cf);
-		goto out;
-	}
-	close(cf);
+		return -1;
+	keep_cover(b, root_mnt);
+	if (move_mount(root_mnt, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return rf_fail(e, errno, "cannot attach the new root at %s", STAGING);
+	b->root = open(STAGING, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (b->root < 0)
+		return rf_fail(e, errno, "cannot open the new root");
+	cleanup_fd int cf = openat(root_mnt, ".rf-cover", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
+	if (cf < 0 || fchmod(cf, 0) < 0)
+		return rf_fail(e, errno, "cannot create the cover file");
+	return 0;
+}
 
+/* 5. pivot_root(".", ".") stacks the old root on top of the new one;
+ * detaching it leaves only the new root. */
+static int pivot(struct builder *b, struct rf_error *e)
+{
+	if (fchdir(b->root) < 0)
+		return rf_fail(e, errno, "cannot enter the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return rf_fail(e, errno, "cannot pivot_root into the new root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return rf_fail(e, errno, "cannot detach the old root");
+	if (chdir("/") < 0)
+		return rf_fail(e, errno, "cannot chdir to the new root");
+	return 0;
+}
+
+static int build_and_pivot(struct builder *b, struct rf_error *e)
+{
+	/* Nothing we do may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return rf_fail(e, errno, "cannot make the mount namespace private");
+	if (clone_sources(b, e) < 0 || make_root(b, e) < 0)
+		return -1;
 	/* 3. apply the plan, parents first */
-	for (size_t i = 0; i < plan->n; i++) {
-		describe(verbose, plan->v[i].path);
-		if (apply_entry(&b, i, e) < 0)
-			goto out;
+	for (size_t i = 0; i < b->plan->n; i++) {
+		describe(b->verbose, b->plan->v[i].path);
+		if (apply_entry(b, i, e) < 0)
+			return -1;
 	}
-	if (unlinkat(root_mnt, ".rf-cover", 0) < 0) {
-		rf_fail(e, errno, "cannot remove the cover file");
-		goto out;
-	}
-
+	if (unlinkat(b->covers[0], ".rf-cover", 0) < 0)
+		return rf_fail(e, errno, "cannot remove the cover file");
 	/* 4. seal: covers and the root tmpfs become read-only */
-	for (size_t k = 0; k < b.n_covers; k++)
-		if (set_attrs(b.covers[k], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false,
+	for (size_t k = 0; k < b->n_covers; k++)
+		if (set_attrs(b->covers[k], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false,
 			      "a ringfence tmpfs", e) < 0)
-			goto out;
+			return -1;
+	return pivot(b, e);
+}
 
-	/* 5. pivot_root(".", ".") stacks the old root on top of the new one;
-	 * detaching it leaves only the new root. */
-	if (fchdir(b.root) < 0) {
-		rf_fail(e, errno, "cannot enter the new root");
-		goto out;
-	}
-	if (syscall(SYS_pivot_root, ".", ".") < 0) {
-		rf_fail(e, errno, "cannot pivot_root into the new root");
-		goto out;
-	}
-	if (umount2(".", MNT_DETACH) < 0) {
-		rf_fail(e, errno, "cannot detach the old root");
-		goto out;
-	}
-	if (chdir("/") < 0) {
-		rf_fail(e, errno, "cannot chdir to the new root");
-		goto out;
-	}
-	rc = 0;
-out:
+int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e)
+{
+	struct builder b = {.plan = plan, .root = -1, .verbose = verbose};
+	b.trees = rf_xcalloc(plan->n, sizeof *b.trees);
+	b.covers = rf_xcalloc(plan->n + 2, sizeof *b.covers);
+	for (size_t i = 0; i < plan->n; i++)
+		b.trees[i] = -1;
+	int rc = build_and_pivot(&b, e);
 	for (size_t i = 0; i < plan->n; i++)
 		if (b.trees[i] >= 0)
 			close(b.trees[i]);
@@ -470,7 +462,14 @@ out:
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e)
 {
 	memset(ph, 0, sizeof *ph);
-	ph->lock_fd = -1;
+	/* Removing a placeholder on the host would detach the read-only mount
+	 * on it in every other sandbox using the same workspace. Each run holds
+	 * a shared lock on the workspace; only the last one out removes. */
+	ph->lock_fd = open(plan->workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ph->lock_fd < 0)
+		return rf_fail(e, errno, "cannot open workspace %s", plan->workspace);
+	if (flock(ph->lock_fd, LOCK_SH) < 0)
+		return rf_fail(e, errno, "cannot lock workspace %s", plan->workspace);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
 		if (en->kind != RF_PLAN_PROTECT || !en->missing)
@@ -508,8 +507,13 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 void rf_placeholders_remove(struct rf_placeholders *ph)
 {
 	/* Deepest first; only if still empty (rmdir fails otherwise; an empty
-	 * file is checked by size). */
+	 * file is checked by size); only when no other run holds the lock. */
+	bool last_out = ph->lock_fd >= 0 && flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0;
 	for (size_t k = ph->n; k-- > 0;) {
+		if (!last_out) {
+			free(ph->paths[k]);
+			continue;
+		}
 		if (ph->is_dir[k]) {
 			(void)rmdir(ph->paths[k]);
 		} else {
@@ -521,6 +525,9 @@ void rf_placeholders_remove(struct rf_placeholders *ph)
 	}
 	free(ph->paths);
 	free(ph->is_dir);
+	if (ph->lock_fd >= 0)
+		close(ph->lock_fd);
+	ph->lock_fd = -1;
 	ph->paths = NULL;
 	ph->is_dir = NULL;
 	ph->n = 0;

@@ -28,7 +28,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "sandbox.h"
-#include "seccomp.h"
+#include "rf_seccomp.h"
 #include "util.h"
 
 extern char **environ;
@@ -231,9 +231,297 @@ static void kill_descendants(void)
 
 static const int supervised_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, 0};
 
+/* Everything a run holds, released in one place. */
+struct run {
+	const rf_policy *p;
+	const struct rf_run_options *o;
+	struct rf_run_result *r;
+	struct rf_plan plan;
+	struct rf_seccomp_prog prog;
+	struct rf_placeholders ph;
+	struct rf_strv env;
+	struct rf_pty pty;
+	bool have_pty;
+	int err_p[2], sync_p[2], status_p[2];
+	int sigfd;
+	sigset_t old_sigs;
+	bool sigs_blocked;
+	char private_tmp[64];
+	char *cwd;
+	int landlock_abi;
+	bool use_ns;
+	pid_t child;
+	struct rf_child_args args;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void run_release(struct run *run)
+{
+	if (run->sigs_blocked)
+		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
+	close_fd(&run->sigfd);
+	for (int i = 0; i < 2; i++) {
+		close_fd(&run->err_p[i]);
+		close_fd(&run->sync_p[i]);
+		close_fd(&run->status_p[i]);
+	}
+	if (run->have_pty) {
+		rf_pty_restore(&run->pty);
+		close_fd(&run->pty.master);
+		close_fd(&run->pty.slave);
+	}
+	rf_placeholders_remove(&run->ph);
+	if (run->private_tmp[0]) {
+		/* the fallback's private /tmp: its contents are the command's */
+		pid_t rm = fork();
+		if (rm == 0) {
+			execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", run->private_tmp, (char *)NULL);
+			_exit(127);
+		}
+		if (rm > 0)
+			waitpid(rm, NULL, 0);
+	}
+	rf_seccomp_prog_free(&run->prog);
+	rf_strv_free(&run->env);
+	rf_plan_free(&run->plan);
+	free(run->cwd);
+}
+
+static void kill_child(struct run *run)
+{
+	if (run->child > 0) {
+		kill(run->child, SIGKILL);
+		waitpid(run->child, NULL, 0);
+		run->child = -1;
+	}
+}
+
+/* Pipes, pty and the signalfd: what the supervisor needs before the fork. */
+static int prepare_channels(struct run *run, struct rf_error *e)
+{
+	if (pipe2(run->err_p, O_CLOEXEC) < 0 || pipe2(run->sync_p, O_CLOEXEC) < 0 ||
+	    pipe2(run->status_p, O_CLOEXEC) < 0)
+		return rf_fail(e, errno, "cannot create pipes");
+	const struct rf_run_options *o = run->o;
+	if (o->pty == 1 || (o->pty < 0 && isatty(0) && isatty(1))) {
+		if (rf_pty_open(&run->pty, e) < 0)
+			return -1;
+		run->have_pty = true;
+	}
+	/* Signals are taken through a signalfd; the child restores its mask. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	for (int i = 0; supervised_signals[i]; i++)
+		sigaddset(&sigs, supervised_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &sigs, &run->old_sigs) < 0)
+		return rf_fail(e, errno, "cannot block signals");
+	run->sigs_blocked = true;
+	run->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (run->sigfd < 0)
+		return rf_fail(e, errno, "cannot create a signalfd");
+	return 0;
+}
+
+/* Rung 1: clone into namespaces. Returns 0 when the child runs, 1 when the
+ * kernel refused user namespaces (try the next rung), -1 on error. */
+static int start_namespaces(struct run *run, struct rf_error *e)
+{
+	const rf_policy *p = run->p;
+	struct rf_seccomp_opts so = {0};
+	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
+		return -1;
+	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
+		return -1;
+	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
+	run->args.envp = run->env.v;
+	run->args.seccomp = &run->prog;
+	unsigned long flags = RF_NS_FLAGS_BASE | (p->network == RF_NET_ONLINE ? 0 : CLONE_NEWNET);
+	run->child = rf_clone_ns(flags);
+	if (run->child == 0)
+		rf_child_namespaces(&run->args);
+	if (run->child > 0)
+		return 0;
+	int err = errno;
+	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
+		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
+		rf_placeholders_remove(&run->ph);
+		rf_seccomp_prog_free(&run->prog);
+		rf_strv_free(&run->env);
+		return 1;
+	}
+	return rf_fail(e, err, "cannot create the sandbox namespaces");
+}
+
+/* Rung 2: Landlock + seccomp only, on the host filesystem. */
+static int start_landlock_only(struct run *run, struct rf_error *e)
+{
+	const rf_policy *p = run->p;
+	struct rf_run_result *r = run->r;
+	if (run->landlock_abi < 3)
+		return rf_fail(e, 0, "cannot sandbox: %s, and Landlock ABI %d is too old for the fallback (need 3)",
+			       r->fallback_reason, run->landlock_abi);
+	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
+	if (!mkdtemp(run->private_tmp)) {
+		run->private_tmp[0] = '\0';
+		return rf_fail(e, errno, "cannot create a private temporary directory");
+	}
+	struct rf_seccomp_opts so = {.deny_inet = p->network == RF_NET_OFFLINE, .deny_unix_socket = true};
+	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
+		return -1;
+	build_env(run->o->envp ? run->o->envp : environ, run->private_tmp, &run->env);
+	run->args.envp = run->env.v;
+	run->args.seccomp = &run->prog;
+	run->args.private_tmp = run->private_tmp;
+	r->effective_backend = RF_EFFECTIVE_LANDLOCK;
+	warn(r, "fallback (%s): Landlock + seccomp only; no pid/mount/network namespaces", r->fallback_reason);
+	warn(r, "fallback: /proc shows the host's processes; unix sockets cannot be created (socketpair works)");
+	warn(r, "fallback: /tmp is %s; nothing can be created directly in a directory that holds protected "
+		"paths (the workspace root, .git: git commit fails)",
+	     run->private_tmp);
+	if (p->network == RF_NET_ONLINE)
+		warn(r, "fallback: network online uses the host network directly");
+	/* orphans of the command are reparented to us, so we can kill them */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	run->child = fork();
+	if (run->child < 0)
+		return rf_fail(e, errno, "cannot fork");
+	if (run->child == 0)
+		rf_child_landlock_only(&run->args);
+	return 0;
+}
+
+/* backend = none: the user asked for no sandbox, and is told so. */
+static int start_unsandboxed(struct run *run, struct rf_error *e)
+{
+	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
+	const char *tmp = getenv("TMPDIR");
+	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);
+	run->args.envp = run->env.v;
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	run->child = fork();
+	if (run->child < 0)
+		return rf_fail(e, errno, "cannot fork");
+	if (run->child == 0)
+		rf_child_unsandboxed(&run->args);
+	return 0;
+}
+
+/* After the fork: id maps, the go signal, and the exec verdict. */
+static int release_child(struct run *run, struct rf_error *e)
+{
+	close_fd(&run->err_p[1]);
+	close_fd(&run->sync_p[0]);
+	close_fd(&run->status_p[1]);
+	if (run->use_ns) {
+		if (rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
+			return -1;
+		if (rf_write_all(run->sync_p[1], "1", 1) < 0)
+			return rf_fail(e, errno, "cannot start the sandbox");
+	}
+	close_fd(&run->sync_p[1]);
+	if (run->have_pty)
+		close_fd(&run->pty.slave);
+
+	char msg[1100];
+	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg);
+	if (mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK) {
+		warn(run->r, "%s", msg + 1);
+		return 1;
+	}
+	if (mlen > 0) /* the sandbox could not be set up: the command never ran */
+		return rf_fail(e, 0, "%s", msg);
+	return 0;
+}
+
+/* The whole sequence; every failure returns -1 with *e and leaves the
+ * release to rf_run(). */
+static int run_steps(struct run *run, struct rf_error *e)
+{
+	const rf_policy *p = run->p;
+	const struct rf_run_options *o = run->o;
+	struct rf_run_result *r = run->r;
+
+	if (!o->argv || !o->argv[0])
+		return rf_fail(e, 0, "no command given");
+	if (p->network == RF_NET_ALLOWLIST)
+		return rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
+	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
+		return -1;
+	if (o->verbose)
+		rf_plan_describe(&run->plan, o->verbose);
+	run->landlock_abi = rf_landlock_abi();
+	run->cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
+	if (!run->cwd || rf_plan_lookup(&run->plan, run->cwd).access == RF_ACCESS_NONE) {
+		free(run->cwd);
+		run->cwd = rf_xstrdup(run->plan.workspace);
+	}
+	if (prepare_channels(run, e) < 0)
+		return -1;
+	run->args = (struct rf_child_args){
+		.policy = p,
+		.plan = &run->plan,
+		.argv = o->argv,
+		.cwd = run->cwd,
+		.landlock_abi = run->landlock_abi,
+		.sync_rd = run->sync_p[0],
+		.err_wr = run->err_p[1],
+		.status_wr = run->status_p[1],
+		.pty_slave = run->have_pty ? run->pty.slave : -1,
+		.verbose = o->verbose,
+	};
+
+	/* The ladder: namespaces, else Landlock + seccomp, else refuse. */
+	int started;
+	if (p->backend == RF_BACKEND_NONE) {
+		started = start_unsandboxed(run, e);
+	} else {
+		run->use_ns = true;
+		started = start_namespaces(run, e);
+		if (started == 1) {
+			run->use_ns = false;
+			started = start_landlock_only(run, e);
+		}
+	}
+	if (started < 0)
+		return -1;
+	r->landlock_abi = p->backend == RF_BACKEND_NONE ? 0 : run->landlock_abi;
+	if (run->use_ns && run->landlock_abi == 0)
+		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
+
+	int released = release_child(run, e);
+	if (released < 0) {
+		kill_child(run);
+		return -1;
+	}
+	if (run->have_pty && released == 0)
+		rf_pty_enter_raw(&run->pty);
+	struct supervisor s = {
+		.child = run->child,
+		.child_is_init = run->use_ns,
+		.sigfd = run->sigfd,
+		.status_rd = run->use_ns ? run->status_p[0] : -1,
+		.pty = run->have_pty ? &run->pty : NULL,
+	};
+	supervise(&s);
+	run->child = -1;
+	if (run->have_pty)
+		rf_pty_restore(&run->pty);
+	if (!run->use_ns)
+		kill_descendants();
+	if (run->use_ns && !s.have_report)
+		return rf_fail(e, 0, "the sandbox's init exited without reporting the command's status");
+	status_to_result(run->use_ns ? s.report : s.child_wstatus, r);
+	return 0;
+}
+
 int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_result *r, struct rf_error *e)
 {
-	int rc = -1;
 	double t0 = rf_now();
 	memset(r, 0, sizeof *r);
 	r->exit_status = RF_EXIT_SETUP;
@@ -242,268 +530,18 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 	r->effective_backend = p->backend == RF_BACKEND_NONE ? RF_EFFECTIVE_NONE : RF_EFFECTIVE_NAMESPACES;
 	r->sandbox_enforced = p->backend != RF_BACKEND_NONE;
 
-	struct rf_plan plan = {0};
-	struct rf_seccomp_prog prog = {0};
-	struct rf_placeholders ph = {.lock_fd = -1};
-	struct rf_strv env = {0};
-	struct rf_pty pty = {.master = -1, .slave = -1};
-	bool have_pty = false;
-	int err_p[2] = {-1, -1}, sync_p[2] = {-1, -1}, status_p[2] = {-1, -1};
-	int sigfd = -1;
-	char private_tmp[64] = "";
-	sigset_t sigs, old_sigs;
-	bool sigs_blocked = false;
-
-	if (!o->argv || !o->argv[0]) {
-		rf_fail(e, 0, "no command given");
-		goto out;
-	}
-	if (rf_plan_build(p, NULL, &plan, e) < 0)
-		goto out;
-	if (o->verbose)
-		rf_plan_describe(&plan, o->verbose);
-
-	/* The rung of the ladder. */
-	int landlock_abi = rf_landlock_abi();
-	bool use_ns = p->backend == RF_BACKEND_NATIVE;
-	unsigned long ns_flags = RF_NS_FLAGS_BASE | (p->network == RF_NET_ONLINE ? 0 : CLONE_NEWNET);
-	if (p->network == RF_NET_ALLOWLIST) {
-		rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
-		goto out;
-	}
-
-	cleanup_free char *cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
-	if (!cwd || rf_plan_lookup(&plan, cwd).access == RF_ACCESS_NONE) {
-		free(cwd);
-		cwd = rf_xstrdup(plan.workspace);
-	}
-
-	/* Pipes: error (child -> us, closes on exec), sync (us -> child),
-	 * status (init -> us). */
-	if (pipe2(err_p, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(status_p, O_CLOEXEC) < 0) {
-		rf_fail(e, errno, "cannot create pipes");
-		goto out;
-	}
-	bool want_pty = o->pty == 1 || (o->pty < 0 && isatty(0) && isatty(1));
-	if (want_pty) {
-		if (rf_pty_open(&pty, e) < 0)
-			goto out;
-		have_pty = true;
-	}
-
-	/* Signals are taken through a signalfd; the child restores its mask. */
-	sigemptyset(&sigs);
-	for (int i = 0; supervised_signals[i]; i++)
-		sigaddset(&sigs, supervised_signals[i]);
-	if (sigprocmask(SIG_BLOCK, &sigs, &old_sigs) < 0) {
-		rf_fail(e, errno, "cannot block signals");
-		goto out;
-	}
-	sigs_blocked = true;
-	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	if (sigfd < 0) {
-		rf_fail(e, errno, "cannot create a signalfd");
-		goto out;
-	}
-
-	struct rf_child_args args = {
-		.policy = p,
-		.plan = &plan,
-		.argv = o->argv,
-		.cwd = cwd,
-		.landlock_abi = landlock_abi,
-		.sync_rd = sync_p[0],
-		.err_wr = err_p[1],
-		.status_wr = status_p[1],
-		.pty_slave = have_pty ? pty.slave : -1,
-		.close_fds = {err_p[0], sync_p[1], status_p[0], sigfd, have_pty ? pty.master : -1, -1},
-		.verbose = o->verbose,
+	struct run run = {
+		.p = p, .o = o, .r = r,
+		.ph = {.lock_fd = -1},
+		.pty = {.master = -1, .slave = -1},
+		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1},
+		.sigfd = -1,
+		.child = -1,
 	};
-
-	pid_t child = -1;
-	if (use_ns) {
-		struct rf_seccomp_opts so = {0};
-		if (rf_seccomp_compile(&so, &prog, e) < 0)
-			goto out;
-		if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&plan, &ph, e) < 0)
-			goto out;
-		build_env(o->envp ? o->envp : environ, "/tmp", &env);
-		args.envp = env.v;
-		args.seccomp = &prog;
-		child = rf_clone_ns(ns_flags);
-		if (child < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS ||
-				  errno == EACCES)) {
-			/* Next rung: Landlock + seccomp only. */
-			rf_probe_userns_reason(errno, r->fallback_reason, sizeof r->fallback_reason);
-			use_ns = false;
-			r->effective_backend = RF_EFFECTIVE_LANDLOCK;
-			rf_placeholders_remove(&ph);
-			rf_seccomp_prog_free(&prog);
-			rf_strv_free(&env);
-		} else if (child < 0) {
-			rf_fail(e, errno, "cannot create the sandbox namespaces");
-			goto out;
-		} else if (child == 0) {
-			rf_child_namespaces(&args);
-		}
-	}
-
-	if (!use_ns && p->backend == RF_BACKEND_NATIVE) {
-		if (landlock_abi < 3) {
-			rf_fail(e, 0, "cannot sandbox: %s, and Landlock ABI %d is too old for the fallback (need 3)",
-				r->fallback_reason, landlock_abi);
-			goto out;
-		}
-		strcpy(private_tmp, "/tmp/ringfence-tmp.XXXXXX");
-		if (!mkdtemp(private_tmp)) {
-			rf_fail(e, errno, "cannot create a private temporary directory");
-			private_tmp[0] = '\0';
-			goto out;
-		}
-		struct rf_seccomp_opts so = {.deny_inet = p->network == RF_NET_OFFLINE, .deny_unix_socket = true};
-		if (rf_seccomp_compile(&so, &prog, e) < 0)
-			goto out;
-		build_env(o->envp ? o->envp : environ, private_tmp, &env);
-		args.envp = env.v;
-		args.seccomp = &prog;
-		args.private_tmp = private_tmp;
-		warn(r, "fallback (%s): Landlock + seccomp only; no pid/mount/network namespaces", r->fallback_reason);
-		warn(r, "fallback: /proc shows the host's processes; unix sockets cannot be created (socketpair works)");
-		warn(r, "fallback: /tmp is %s; protected paths block creating entries in their parent directories",
-		     private_tmp);
-		if (p->network == RF_NET_ONLINE)
-			warn(r, "fallback: network online uses the host network directly");
-		/* orphans of the command are reparented to us, so we can kill them */
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		child = fork();
-		if (child < 0) {
-			rf_fail(e, errno, "cannot fork");
-			goto out;
-		}
-		if (child == 0)
-			rf_child_landlock_only(&args);
-	} else if (p->backend == RF_BACKEND_NONE) {
-		warn(r, "backend = none: the command runs WITHOUT any sandbox (development only)");
-		build_env(o->envp ? o->envp : environ, getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", &env);
-		args.envp = env.v;
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		child = fork();
-		if (child < 0) {
-			rf_fail(e, errno, "cannot fork");
-			goto out;
-		}
-		if (child == 0)
-			rf_child_unsandboxed(&args);
-	}
-	r->landlock_abi = p->backend == RF_BACKEND_NONE ? 0 : landlock_abi;
-	if (use_ns && landlock_abi == 0)
-		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
-
-	/* Parent: our copies of the child's pipe ends go. */
-	close(err_p[1]);
-	err_p[1] = -1;
-	close(sync_p[0]);
-	sync_p[0] = -1;
-	close(status_p[1]);
-	status_p[1] = -1;
-
-	if (use_ns) {
-		if (rf_write_id_maps(child, getuid(), getgid(), e) < 0) {
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
-			goto out;
-		}
-		if (rf_write_all(sync_p[1], "1", 1) < 0) {
-			rf_fail(e, errno, "cannot start the sandbox");
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
-			goto out;
-		}
-	}
-	if (sync_p[1] >= 0) {
-		close(sync_p[1]);
-		sync_p[1] = -1;
-	}
-	if (have_pty) {
-		close(pty.slave);
-		pty.slave = -1;
-	}
-
-	char msg[1100];
-	ssize_t mlen = read_setup_error(err_p[0], msg, sizeof msg);
-	bool exec_failed = mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK;
-	if (mlen > 0 && !exec_failed) {
-		/* the sandbox could not be set up: the command never ran */
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		rf_fail(e, 0, "%s", msg);
-		goto out;
-	}
-	if (exec_failed)
-		warn(r, "%s", msg + 1);
-
-	if (have_pty && !exec_failed)
-		rf_pty_enter_raw(&pty);
-	struct supervisor s = {
-		.child = child,
-		.child_is_init = use_ns,
-		.sigfd = sigfd,
-		.status_rd = use_ns ? status_p[0] : -1,
-		.pty = have_pty ? &pty : NULL,
-	};
-	supervise(&s);
-	if (have_pty)
-		rf_pty_restore(&pty);
-	if (!use_ns)
-		kill_descendants();
-
-	if (use_ns) {
-		if (!s.have_report) {
-			rf_fail(e, 0, "the sandbox's init exited without reporting the command's status");
-			goto out;
-		}
-		status_to_result(s.report, r);
-	} else {
-		status_to_result(s.child_wstatus, r);
-	}
-	rc = 0;
-out:
+	int rc = run_steps(&run, e);
 	r->duration = rf_now() - t0;
 	if (rc < 0)
 		r->exit_status = RF_EXIT_SETUP;
-	if (sigs_blocked)
-		sigprocmask(SIG_SETMASK, &old_sigs, NULL);
-	if (sigfd >= 0)
-		close(sigfd);
-	for (int i = 0; i < 2; i++) {
-		if (err_p[i] >= 0)
-			close(err_p[i]);
-		if (sync_p[i] >= 0)
-			close(sync_p[i]);
-		if (status_p[i] >= 0)
-			close(status_p[i]);
-	}
-	if (have_pty) {
-		rf_pty_restore(&pty);
-		if (pty.master >= 0)
-			close(pty.master);
-		if (pty.slave >= 0)
-			close(pty.slave);
-	}
-	rf_placeholders_remove(&ph);
-	if (private_tmp[0]) {
-		cleanup_free char *cmd = NULL;
-		/* remove the fallback's private /tmp (contents are the command's) */
-		pid_t rm = fork();
-		if (rm == 0) {
-			execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", private_tmp, (char *)NULL);
-			_exit(127);
-		}
-		if (rm > 0)
-			waitpid(rm, NULL, 0);
-	}
-	rf_seccomp_prog_free(&prog);
-	rf_strv_free(&env);
-	rf_plan_free(&plan);
+	run_release(&run);
 	return rc;
 }

@@ -186,6 +186,14 @@ int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *sourc
 	if (!relpath || !*relpath || relpath[0] == '/')
 		return rf_fail(e, 0, "protected path '%s' must be relative to a writable root",
 			       relpath ? relpath : "");
+	/* No ".." anywhere: a protected path names something inside each
+	 * writable root, never above it. */
+	for (const char *c = relpath; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return rf_fail(e, 0, "protected path '%s' must not contain '..'", relpath);
+		c += n + (c[n] == '/');
+	}
 	cleanup_free char *abs = rf_path_join("/", relpath);
 	cleanup_free char *norm = rf_path_normalize(abs);
 	if (!norm || strcmp(norm, "/") == 0 || strncmp(norm, "/..", 3) == 0)

@@ -6,16 +6,6 @@
  *   rf_seccomp_load()     sandbox child, after PR_SET_NO_NEW_PRIVS: one
  *                         seccomp(2) call, no allocation.
  */
-/* This header shares its name with libseccomp's <seccomp.h>, and src/linux is
- * on the include path, so `#include <seccomp.h>` finds this file first. A
- * source that needs libseccomp defines RF_SECCOMP_WANT_LIBSECCOMP and then
- * includes both <seccomp.h> and "seccomp.h": whichever of the two is found
- * first, the other comes in too (include_next continues the search after
- * this directory). Includers that do not define the macro see no change. */
-#if defined(RF_SECCOMP_WANT_LIBSECCOMP) && !defined(_SECCOMP_H)
-#include_next <seccomp.h>
-#endif
-
 #ifndef RF_SECCOMP_H
 #define RF_SECCOMP_H
 

@@ -23,7 +23,7 @@
 static void step(const struct rf_child_args *a, const char *what)
 {
 	if (a->verbose) {
-		fprintf(a->verbose, "ringfence: %s\n", what);
+		fprintf(a->verbose, "ringfence: [%7.2f ms] %s\n", (rf_now() - a->t0) * 1e3, what);
 		fflush(a->verbose);
 	}
 }
@@ -169,6 +169,7 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	enter_cwd(a);
 	restrict_self(a, RF_LANDLOCK_MIRROR);
 
+	step(a, "starting the command");
 	pid_t cmd = fork();
 	if (cmd < 0)
 		rf_child_die(errno, "cannot fork the command");

@@ -252,6 +252,7 @@ struct run {
 	bool use_ns;
 	pid_t child;
 	struct rf_child_args args;
+	double t0;
 };
 
 static void close_fd(int *fd)
@@ -453,8 +454,10 @@ static int run_steps(struct run *run, struct rf_error *e)
 		return rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
-	if (o->verbose)
+	if (o->verbose) {
+		fprintf(o->verbose, "ringfence: [%7.2f ms] plan built\n", (rf_now() - run->t0) * 1e3);
 		rf_plan_describe(&run->plan, o->verbose);
+	}
 	run->landlock_abi = rf_landlock_abi();
 	run->cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
 	if (!run->cwd || rf_plan_lookup(&run->plan, run->cwd).access == RF_ACCESS_NONE) {
@@ -474,6 +477,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_wr = run->status_p[1],
 		.pty_slave = run->have_pty ? run->pty.slave : -1,
 		.verbose = o->verbose,
+		.t0 = run->t0,
 	};
 
 	/* The ladder: namespaces, else Landlock + seccomp, else refuse. */
@@ -508,7 +512,11 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_rd = run->use_ns ? run->status_p[0] : -1,
 		.pty = run->have_pty ? &run->pty : NULL,
 	};
+	if (o->verbose)
+		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
 	supervise(&s);
+	if (o->verbose)
+		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox finished\n", (rf_now() - run->t0) * 1e3);
 	run->child = -1;
 	if (run->have_pty)
 		rf_pty_restore(&run->pty);
@@ -531,7 +539,7 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 	r->sandbox_enforced = p->backend != RF_BACKEND_NONE;
 
 	struct run run = {
-		.p = p, .o = o, .r = r,
+		.p = p, .o = o, .r = r, .t0 = t0,
 		.ph = {.lock_fd = -1},
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1},

@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "rf_seccomp.h"
+#include "supervisor.h"
 #include "util.h"
 
 static void step(const struct rf_child_args *a, const char *what)
@@ -38,9 +39,9 @@ static int cmp_int(const void *x, const void *y)
  * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	int keep[5];
+	int keep[6];
 	size_t n = 0;
-	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave};
+	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock};
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
 		if (cand[i] > 2)
 			keep[n++] = cand[i];
@@ -100,7 +101,17 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 	}
 
 	step(a, "loading the seccomp filter");
-	die_if(rf_seccomp_load(a->seccomp, &e), &e);
+	if (a->notify_sock >= 0) {
+		/* the supervisor answers connect() to unix sockets (supervisor.c) */
+		int listener = rf_seccomp_load_listener(a->seccomp, &e);
+		die_if(listener, &e);
+		if (rf_send_fd(a->notify_sock, listener) < 0)
+			rf_child_die(errno, "cannot hand the seccomp listener to the supervisor");
+		close(listener);
+		close(a->notify_sock);
+	} else {
+		die_if(rf_seccomp_load(a->seccomp, &e), &e);
+	}
 }
 
 /* The command itself: own session, pty if any, no inherited fds, exec. */

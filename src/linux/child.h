@@ -26,6 +26,7 @@ struct rf_child_args {
 	int err_wr;              /* setup/exec failure reason; closed by exec */
 	int status_wr;           /* namespaces: init reports the command's wait status */
 	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
+	int notify_sock;         /* -1, or where to send the seccomp listener fd */
 	FILE *verbose;
 	double t0; /* rf_now() when the run began: --verbose shows elapsed ms */
 };

@@ -26,6 +26,10 @@ struct rf_seccomp_opts {
 	 * is then left only AF_NETLINK; without it, only AF_UNIX is denied.
 	 * Denied socket()/socketpair() calls fail with EACCES. */
 	bool deny_unix_socket;
+	/* Send connect(), and sendto() with a destination address, to the
+	 * supervisor's user-notification listener (supervisor.c): that is where
+	 * unix path sockets outside the writable roots are refused, race-free. */
+	bool notify_connect;
 };
 
 struct rf_seccomp_prog {
@@ -43,6 +47,9 @@ int rf_seccomp_compile(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *
  * success; on failure it only formats *e. The filter applies to the calling
  * thread (the child is single-threaded at this point) and survives execve. */
 int rf_seccomp_load(const struct rf_seccomp_prog *prog, struct rf_error *e);
+/* Same, for a filter compiled with notify_connect: returns the listener fd
+ * (close-on-exec) for the supervisor, or -1 with *e. */
+int rf_seccomp_load_listener(const struct rf_seccomp_prog *prog, struct rf_error *e);
 void rf_seccomp_prog_free(struct rf_seccomp_prog *prog);
 /* One line a rule, for --verbose and `status`. */
 void rf_seccomp_describe(const struct rf_seccomp_opts *o, FILE *out);

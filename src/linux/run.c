@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "supervisor.h"
 #include "rf_seccomp.h"
 #include "util.h"
 
@@ -88,6 +90,7 @@ struct supervisor {
 	int sigfd;
 	int status_rd;     /* init's report, -1 when not used */
 	struct rf_pty *pty;/* NULL: no pty */
+	struct rf_notifier *notifier; /* NULL: no seccomp listener */
 	bool child_done;
 	int child_wstatus;
 	bool have_report;
@@ -112,8 +115,8 @@ static void supervise(struct supervisor *s)
 	bool stdin_open = s->pty != NULL, master_open = s->pty != NULL;
 	bool status_open = s->status_rd >= 0;
 	while (!s->child_done || master_open || status_open) {
-		struct pollfd pf[4];
-		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1;
+		struct pollfd pf[5];
+		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1;
 		pf[i_sig = n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
 		if (stdin_open && !s->child_done)
 			pf[i_in = n++] = (struct pollfd){.fd = s->pty->tty, .events = POLLIN};
@@ -121,6 +124,8 @@ static void supervise(struct supervisor *s)
 			pf[i_master = n++] = (struct pollfd){.fd = s->pty->master, .events = POLLIN};
 		if (status_open)
 			pf[i_status = n++] = (struct pollfd){.fd = s->status_rd, .events = POLLIN};
+		if (s->notifier && !s->child_done)
+			pf[i_notify = n++] = (struct pollfd){.fd = s->notifier->fd, .events = POLLIN};
 		/* once the child is gone, drain the pty without blocking forever */
 		int timeout = s->child_done ? 0 : -1;
 		int r = poll(pf, (nfds_t)n, timeout);
@@ -160,6 +165,8 @@ static void supervise(struct supervisor *s)
 				}
 			}
 		}
+		if (i_notify >= 0 && (pf[i_notify].revents & POLLIN))
+			rf_notifier_handle(s->notifier);
 		if (i_in >= 0 && (pf[i_in].revents & (POLLIN | POLLHUP | POLLERR)))
 			pump(s->pty->tty, s->pty->master, &stdin_open);
 		if (i_master >= 0 && (pf[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -243,6 +250,8 @@ struct run {
 	struct rf_pty pty;
 	bool have_pty;
 	int err_p[2], sync_p[2], status_p[2];
+	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
+	struct rf_notifier notifier;
 	int sigfd;
 	sigset_t old_sigs;
 	bool sigs_blocked;
@@ -267,7 +276,9 @@ static void run_release(struct run *run)
 	if (run->sigs_blocked)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
+	rf_notifier_free(&run->notifier);
 	for (int i = 0; i < 2; i++) {
+		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
 		close_fd(&run->sync_p[i]);
 		close_fd(&run->status_p[i]);
@@ -334,9 +345,12 @@ static int prepare_channels(struct run *run, struct rf_error *e)
 static int start_namespaces(struct run *run, struct rf_error *e)
 {
 	const rf_policy *p = run->p;
-	struct rf_seccomp_opts so = {0};
+	struct rf_seccomp_opts so = {.notify_connect = true};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
 		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, run->notify_sk) < 0)
+		return rf_fail(e, errno, "cannot create the supervisor socket");
+	run->args.notify_sock = run->notify_sk[1];
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
@@ -346,12 +360,17 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	run->child = rf_clone_ns(flags);
 	if (run->child == 0)
 		rf_child_namespaces(&run->args);
-	if (run->child > 0)
+	if (run->child > 0) {
+		close_fd(&run->notify_sk[1]);
 		return 0;
+	}
 	int err = errno;
 	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
 		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
 		rf_placeholders_remove(&run->ph);
+		close_fd(&run->notify_sk[0]);
+		close_fd(&run->notify_sk[1]);
+		run->args.notify_sock = -1;
 		rf_seccomp_prog_free(&run->prog);
 		rf_strv_free(&run->env);
 		return 1;
@@ -476,6 +495,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.err_wr = run->err_p[1],
 		.status_wr = run->status_p[1],
 		.pty_slave = run->have_pty ? run->pty.slave : -1,
+		.notify_sock = -1,
 		.verbose = o->verbose,
 		.t0 = run->t0,
 	};
@@ -503,6 +523,17 @@ static int run_steps(struct run *run, struct rf_error *e)
 		kill_child(run);
 		return -1;
 	}
+	if (run->notify_sk[0] >= 0) {
+		/* pid 1 sent it before forking the command */
+		int listener = rf_recv_fd(run->notify_sk[0]);
+		if (listener < 0 || rf_notifier_init(&run->notifier, listener, &run->plan, p->network == RF_NET_ONLINE,
+						     o->verbose, e) < 0) {
+			if (listener < 0)
+				rf_fail(e, errno, "cannot receive the seccomp listener from the sandbox");
+			kill_child(run);
+			return -1;
+		}
+	}
 	if (run->have_pty && released == 0)
 		rf_pty_enter_raw(&run->pty);
 	struct supervisor s = {
@@ -511,6 +542,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.sigfd = run->sigfd,
 		.status_rd = run->use_ns ? run->status_p[0] : -1,
 		.pty = run->have_pty ? &run->pty : NULL,
+		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
@@ -542,7 +574,8 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.p = p, .o = o, .r = r, .t0 = t0,
 		.ph = {.lock_fd = -1},
 		.pty = {.master = -1, .slave = -1},
-		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1},
+		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
+		.notifier = {.fd = -1},
 		.sigfd = -1,
 		.child = -1,
 	};

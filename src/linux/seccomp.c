@@ -300,6 +300,20 @@ static int build(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf
 		}
 	}
 
+	/* connect() and addressed sendto(): decided by the supervisor */
+	if (o && o->notify_connect) {
+		if ((nr = resolve("connect")) >= 0) {
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+			if (rc < 0)
+				return scmp_err(e, rc, "cannot add the notify rule for", "connect");
+		}
+		if ((nr = resolve("sendto")) >= 0) {
+			struct scmp_arg_cmp cmp = { .arg = 4, .op = SCMP_CMP_NE, .datum_a = 0 };
+			if (add_cmp(ctx, SCMP_ACT_NOTIFY, nr, "sendto", cmp, e) < 0)
+				return -1;
+		}
+	}
+
 	/* sockets */
 	const uint32_t eacces = SCMP_ACT_ERRNO(EACCES);
 	if (o && o->deny_inet) {
@@ -385,6 +399,19 @@ int rf_seccomp_load(const struct rf_seccomp_prog *prog, struct rf_error *e)
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)
 		return rf_fail(e, errno, "cannot install the seccomp filter (%u instructions)", (unsigned)prog->len);
 	return 0;
+}
+
+int rf_seccomp_load_listener(const struct rf_seccomp_prog *prog, struct rf_error *e)
+{
+	if (!prog || !prog->filter || prog->len == 0)
+		return rf_fail(e, EINVAL, "internal error: no compiled seccomp filter to load");
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return rf_fail(e, 0, "refusing to load the seccomp filter: no_new_privs is not set");
+	struct sock_fprog fprog = { .len = prog->len, .filter = prog->filter };
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+	if (fd < 0)
+		return rf_fail(e, errno, "cannot install the seccomp filter with a notification listener");
+	return (int)fd;
 }
 
 void rf_seccomp_prog_free(struct rf_seccomp_prog *prog)

@@ -1,0 +1,312 @@
+/* The seccomp user-notification listener (DESIGN.md §3).
+ *
+ * Why: a unix path socket lying inside a visible tree ($HOME, /var) can be
+ * connected to although its mount is read-only, and Landlock (ABI <= 7) has
+ * no right for it. So connect() — and sendto() with an address — stop in
+ * the supervisor.
+ *
+ * How, without a time-of-check/time-of-use race:
+ *  - the socket's family is asked of the socket itself (pidfd_getfd +
+ *    SO_DOMAIN), never of the caller's buffer: an inet or netlink socket
+ *    cannot reach a path however its sockaddr is rewritten afterwards, so
+ *    those calls continue in the kernel;
+ *  - for a unix socket the caller's sockaddr is read once, the path resolved
+ *    inside the sandbox's root (openat2 RESOLVE_IN_ROOT on /proc/PID/root),
+ *    the resolved socket's location checked against the plan, and the
+ *    connect performed here, on a duplicate of the caller's socket, through
+ *    /proc/self/fd/N of the resolved inode. The caller's memory is never
+ *    read again. The caller's call is answered with our result.
+ * Sockets in a writable place (the workspace, writable roots, the private
+ * /tmp, /run, /dev/shm) are ones the sandbox could have made itself: allowed.
+ * Anything else is refused with EACCES. */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define MAX_DATAGRAM (1 << 20) /* an addressed sendto larger than this is refused (EMSGSIZE) */
+
+int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online, FILE *verbose,
+		     struct rf_error *e)
+{
+	struct seccomp_notif_sizes sizes;
+	memset(n, 0, sizeof *n);
+	n->fd = fd;
+	n->plan = plan;
+	n->online = online;
+	n->verbose = verbose;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		return rf_fail(e, errno, "cannot query seccomp notification sizes");
+	n->req_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+	n->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ? sizes.seccomp_notif_resp
+										  : sizeof(struct seccomp_notif_resp);
+	n->req = rf_xcalloc(1, n->req_size);
+	n->resp = rf_xcalloc(1, n->resp_size);
+	return 0;
+}
+
+void rf_notifier_free(struct rf_notifier *n)
+{
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+	free(n->req);
+	free(n->resp);
+	n->req = n->resp = NULL;
+}
+
+/* Read `len` bytes of the target's memory; then make sure the notification
+ * is still the same call (the pid could otherwise have been reused). */
+static int read_target(struct rf_notifier *n, const struct seccomp_notif *req, unsigned long long addr, void *buf,
+		       size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%u/mem", req->pid);
+	cleanup_fd int mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return -1;
+	ssize_t got = pread(mem, buf, len, (off_t)addr);
+	if (got != (ssize_t)len) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		return -1;
+	return 0;
+}
+
+/* A duplicate of the caller's fd `num`. */
+static int caller_fd(const struct seccomp_notif *req, int num)
+{
+	cleanup_fd int pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
+	if (pidfd < 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+}
+
+/* Resolve a unix socket path as the caller would, inside its root. Returns
+ * an O_PATH fd of the socket inode, or -errno. */
+static int resolve_in_sandbox(const struct seccomp_notif *req, const char *path)
+{
+	char buf[PATH_MAX + 8];
+	cleanup_free char *full = NULL;
+	if (path[0] == '/') {
+		full = rf_xstrdup(path);
+	} else {
+		char link[64];
+		snprintf(link, sizeof link, "/proc/%u/cwd", req->pid);
+		ssize_t n = readlink(link, buf, sizeof buf - 1);
+		if (n < 0)
+			return -errno;
+		buf[n] = '\0';
+		full = rf_path_join(buf, path);
+	}
+	char rootlink[64];
+	snprintf(rootlink, sizeof rootlink, "/proc/%u/root", req->pid);
+	cleanup_fd int root = open(rootlink, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, root, full, &how, sizeof how);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Where the resolved inode lies, as a path in the sandbox (== host path for
+ * bound trees, by construction of the mount plan). */
+static bool socket_allowed(struct rf_notifier *n, int fd, char *where, size_t cap)
+{
+	char link[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t len = readlink(link, where, cap - 1);
+	if (len <= 0)
+		return false;
+	where[len] = '\0';
+	if (where[0] != '/' || strstr(where, " (deleted)"))
+		return false;
+	return rf_plan_lookup(n->plan, where).access == RF_ACCESS_WRITE;
+}
+
+/* Perform connect or sendto for a unix socket; returns >= 0 or -errno. */
+static long unix_call(struct rf_notifier *n, const struct seccomp_notif *req, int sock, const struct sockaddr_un *sa,
+		      socklen_t salen, const void *data, size_t datalen, int flags)
+{
+	bool is_connect = data == NULL;
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	if (salen <= off || sa->sun_path[0] == '\0') {
+		/* unnamed, AF_UNSPEC (disconnect) or abstract: no path to check.
+		 * Abstract names live in the socket's network namespace: the
+		 * sandbox's own, except with the host network, where Landlock's
+		 * scope refuses them for the command and so do we. */
+		if (salen > off && n->online)
+			return -EPERM;
+		long r = is_connect ? connect(sock, (const struct sockaddr *)sa, salen)
+				    : sendto(sock, data, datalen, flags, (const struct sockaddr *)sa, salen);
+		return r < 0 ? -errno : r;
+	}
+	char path[sizeof sa->sun_path + 1];
+	size_t plen = salen - off;
+	memcpy(path, sa->sun_path, plen);
+	path[plen] = '\0';
+	int target = resolve_in_sandbox(req, path);
+	if (target < 0)
+		return target;
+	cleanup_fd int tfd = target;
+	struct stat st;
+	if (fstat(tfd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return -ECONNREFUSED;
+	char where[PATH_MAX];
+	if (!socket_allowed(n, tfd, where, sizeof where)) {
+		n->denied++;
+		if (n->verbose) {
+			fprintf(n->verbose, "ringfence: denied %s to unix socket %s (not in a writable root)\n",
+				is_connect ? "connect" : "sendto", where[0] ? where : path);
+			fflush(n->verbose);
+		}
+		return -EACCES;
+	}
+	struct sockaddr_un via = {.sun_family = AF_UNIX};
+	snprintf(via.sun_path, sizeof via.sun_path, "/proc/self/fd/%d", tfd);
+	/* a listener that never accepts must not stall the supervisor */
+	struct timeval old, limit = {.tv_sec = 2};
+	socklen_t ol = sizeof old;
+	bool restore = getsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &old, &ol) == 0 &&
+		       setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) == 0;
+	long r = is_connect ? connect(sock, (struct sockaddr *)&via, sizeof via)
+			    : sendto(sock, data, datalen, flags, (struct sockaddr *)&via, sizeof via);
+	long result = r < 0 ? -errno : r;
+	if (restore)
+		(void)setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &old, sizeof old);
+	return result;
+}
+
+/* Decide one connect/sendto. Returns 1 to let the kernel continue, or 0
+ * with *result set (>= 0 value or -errno). */
+static int decide(struct rf_notifier *n, const struct seccomp_notif *req, long *result)
+{
+	bool is_connect = req->data.nr == SYS_connect;
+	int num = (int)req->data.args[0];
+	int sock = caller_fd(req, num);
+	if (sock < 0) {
+		*result = errno == EBADF ? -EBADF : -EPERM;
+		return 0;
+	}
+	cleanup_fd int s = sock;
+	int domain = 0;
+	socklen_t dl = sizeof domain;
+	if (getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0) {
+		*result = -ENOTSOCK;
+		return 0;
+	}
+	if (domain != AF_UNIX)
+		return 1; /* cannot reach a path socket whatever its address says */
+
+	unsigned long long addr = req->data.args[is_connect ? 1 : 4];
+	unsigned long long alen = req->data.args[is_connect ? 2 : 5];
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	if (alen > sizeof sa)
+		alen = sizeof sa;
+	if (alen < sizeof(sa_family_t)) {
+		*result = -EINVAL;
+		return 0;
+	}
+	if (read_target(n, req, addr, &sa, (size_t)alen) < 0) {
+		*result = -EFAULT;
+		return 0;
+	}
+	if (is_connect) {
+		*result = unix_call(n, req, s, &sa, (socklen_t)alen, NULL, 0, 0);
+		return 0;
+	}
+	size_t len = (size_t)req->data.args[2];
+	if (len > MAX_DATAGRAM) {
+		*result = -EMSGSIZE;
+		return 0;
+	}
+	cleanup_free char *data = rf_xmalloc(len ? len : 1);
+	if (len && read_target(n, req, req->data.args[1], data, len) < 0) {
+		*result = -EFAULT;
+		return 0;
+	}
+	*result = unix_call(n, req, s, &sa, (socklen_t)alen, data, len, (int)req->data.args[3] | MSG_DONTWAIT);
+	return 0;
+}
+
+void rf_notifier_handle(struct rf_notifier *n)
+{
+	struct seccomp_notif *req = n->req;
+	struct seccomp_notif_resp *resp = n->resp;
+	memset(req, 0, n->req_size);
+	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return; /* the caller died meanwhile, or a signal */
+	memset(resp, 0, n->resp_size);
+	resp->id = req->id;
+	long result = -ENOSYS;
+	int cont = 0;
+	if (req->data.arch == AUDIT_ARCH_X86_64 && (req->data.nr == SYS_connect || req->data.nr == SYS_sendto))
+		cont = decide(n, req, &result);
+	if (cont) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else if (result < 0) {
+		resp->error = (int)result;
+	} else {
+		resp->val = result;
+	}
+	(void)ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+int rf_send_fd(int sock, int fd)
+{
+	char dummy = 'F';
+	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof u);
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int rf_recv_fd(int sock)
+{
+	char dummy;
+	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	ssize_t r;
+	do
+		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		return -1;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	return fd;
+}

@@ -10,6 +10,7 @@
 
 static int child_error_fd = -1;
 
+static void vformat(struct rf_error *e, int errnum, const char *fmt, va_list ap) RF_PRINTF(3, 0);
 static void vformat(struct rf_error *e, int errnum, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);

@@ -178,6 +178,15 @@ void rf_child_namespaces(const struct rf_child_args *a)
 		die_if(rf_net_loopback_up(&e), &e);
 	}
 	enter_cwd(a);
+	struct rf_child_args cmd_args = *a;
+	if (a->pty_inside) {
+		int master;
+		if (rf_pty_open_inside(&master, &cmd_args.pty_slave) < 0)
+			rf_child_die(errno, "cannot open a pseudo-terminal in the sandbox");
+		if (rf_send_fd(a->notify_sock, master) < 0)
+			rf_child_die(errno, "cannot hand the pseudo-terminal to the supervisor");
+		close(master);
+	}
 	restrict_self(a, RF_LANDLOCK_MIRROR);
 
 	step(a, "starting the command");
@@ -185,12 +194,12 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	if (cmd < 0)
 		rf_child_die(errno, "cannot fork the command");
 	if (cmd == 0)
-		exec_command(a);
+		exec_command(&cmd_args);
 
 	/* init: nothing of ours stays reachable from the command */
 	close(a->err_wr);
-	if (a->pty_slave >= 0)
-		close(a->pty_slave);
+	if (cmd_args.pty_slave >= 0)
+		close(cmd_args.pty_slave);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	int status = rf_init_run(cmd);
 	(void)rf_write_all(a->status_wr, &status, sizeof status);

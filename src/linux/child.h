@@ -27,6 +27,7 @@ struct rf_child_args {
 	int status_wr;           /* namespaces: init reports the command's wait status */
 	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
 	int notify_sock;         /* -1, or where to send the seccomp listener fd */
+	bool pty_inside;         /* namespaces: make the pty in the sandbox's devpts, send the master */
 	FILE *verbose;
 	double t0; /* rf_now() when the run began: --verbose shows elapsed ms */
 };

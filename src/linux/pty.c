@@ -52,6 +52,33 @@ fail:
 	return -1;
 }
 
+int rf_pty_adopt(struct rf_pty *p, int master)
+{
+	p->master = master;
+	p->slave = -1;
+	p->raw = false;
+	p->tty = 0;
+	struct termios t;
+	if (tcgetattr(p->tty, &t) == 0) {
+		memcpy(p->saved_termios, &t, sizeof t);
+		(void)tcsetattr(p->master, TCSANOW, &t);
+	}
+	rf_pty_sync_winsize(p);
+	return 0;
+}
+
+int rf_pty_open_inside(int *master, int *slave)
+{
+	char name[64];
+	*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return -1;
+	if (unlockpt(*master) < 0 || ptsname_r(*master, name, sizeof name) != 0)
+		return -1;
+	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return *slave < 0 ? -1 : 0;
+}
+
 int rf_pty_make_controlling(int slave)
 {
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)

@@ -248,6 +248,7 @@ struct run {
 	struct rf_placeholders ph;
 	struct rf_strv env;
 	struct rf_pty pty;
+	bool want_pty;
 	bool have_pty;
 	int err_p[2], sync_p[2], status_p[2];
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
@@ -321,11 +322,7 @@ static int prepare_channels(struct run *run, struct rf_error *e)
 	    pipe2(run->status_p, O_CLOEXEC) < 0)
 		return rf_fail(e, errno, "cannot create pipes");
 	const struct rf_run_options *o = run->o;
-	if (o->pty == 1 || (o->pty < 0 && isatty(0) && isatty(1))) {
-		if (rf_pty_open(&run->pty, e) < 0)
-			return -1;
-		run->have_pty = true;
-	}
+	run->want_pty = o->pty == 1 || (o->pty < 0 && isatty(0) && isatty(1));
 	/* Signals are taken through a signalfd; the child restores its mask. */
 	sigset_t sigs;
 	sigemptyset(&sigs);
@@ -351,6 +348,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, run->notify_sk) < 0)
 		return rf_fail(e, errno, "cannot create the supervisor socket");
 	run->args.notify_sock = run->notify_sk[1];
+	run->args.pty_inside = run->want_pty;
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
@@ -371,11 +369,24 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 		close_fd(&run->notify_sk[0]);
 		close_fd(&run->notify_sk[1]);
 		run->args.notify_sock = -1;
+		run->args.pty_inside = false;
 		rf_seccomp_prog_free(&run->prog);
 		rf_strv_free(&run->env);
 		return 1;
 	}
 	return rf_fail(e, err, "cannot create the sandbox namespaces");
+}
+
+/* The fallback rungs have no devpts of their own: a host pty. */
+static int open_host_pty(struct run *run, struct rf_error *e)
+{
+	if (!run->want_pty)
+		return 0;
+	if (rf_pty_open(&run->pty, e) < 0)
+		return -1;
+	run->have_pty = true;
+	run->args.pty_slave = run->pty.slave;
+	return 0;
 }
 
 /* Rung 2: Landlock + seccomp only, on the host filesystem. */
@@ -392,7 +403,7 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 		return rf_fail(e, errno, "cannot create a private temporary directory");
 	}
 	struct rf_seccomp_opts so = {.deny_inet = p->network == RF_NET_OFFLINE, .deny_unix_socket = true};
-	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
+	if (rf_seccomp_compile(&so, &run->prog, e) < 0 || open_host_pty(run, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, run->private_tmp, &run->env);
 	run->args.envp = run->env.v;
@@ -420,6 +431,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 static int start_unsandboxed(struct run *run, struct rf_error *e)
 {
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
+	if (open_host_pty(run, e) < 0)
+		return -1;
 	const char *tmp = getenv("TMPDIR");
 	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);
 	run->args.envp = run->env.v;
@@ -494,7 +507,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.sync_rd = run->sync_p[0],
 		.err_wr = run->err_p[1],
 		.status_wr = run->status_p[1],
-		.pty_slave = run->have_pty ? run->pty.slave : -1,
+		.pty_slave = -1,
 		.notify_sock = -1,
 		.verbose = o->verbose,
 		.t0 = run->t0,
@@ -522,6 +535,17 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (released < 0) {
 		kill_child(run);
 		return -1;
+	}
+	if (run->args.pty_inside) {
+		/* pid 1 sends the pty master first, then the seccomp listener */
+		int master = rf_recv_fd(run->notify_sk[0]);
+		if (master < 0) {
+			rf_fail(e, errno, "cannot receive the pseudo-terminal from the sandbox");
+			kill_child(run);
+			return -1;
+		}
+		rf_pty_adopt(&run->pty, master);
+		run->have_pty = true;
 	}
 	if (run->notify_sk[0] >= 0) {
 		/* pid 1 sent it before forking the command */

@@ -70,6 +70,10 @@ struct rf_pty {
 };
 int rf_pty_open(struct rf_pty *p, struct rf_error *e);
 int rf_pty_make_controlling(int slave); /* child side: setsid() done already */
+/* Sandbox side: a pty from the sandbox's own devpts (so ttyname() works
+ * inside); the master goes to the supervisor, which adopts it. */
+int rf_pty_open_inside(int *master, int *slave);
+int rf_pty_adopt(struct rf_pty *p, int master);
 void rf_pty_enter_raw(struct rf_pty *p);
 void rf_pty_restore(struct rf_pty *p);
 void rf_pty_sync_winsize(struct rf_pty *p);

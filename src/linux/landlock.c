@@ -330,6 +330,8 @@ static enum rf_access host_access(const struct walk *w, const char *path)
 	struct rf_plan_verdict v = rf_plan_lookup(w->plan, path);
 	if (v.entry && (v.entry->kind == RF_PLAN_TMPFS || v.entry->kind == RF_PLAN_DEV))
 		return RF_ACCESS_NONE;
+	if (v.entry && v.entry->kind == RF_PLAN_CACHE)
+		return RF_ACCESS_READ; /* no private layer without a mount namespace */
 	return v.access;
 }
 
@@ -523,7 +525,8 @@ int rf_landlock_compute(const struct rf_landlock_opts *o, int abi, const struct 
 		push_rule(out, "/", rf_landlock_rights(RF_ACCESS_READ, abi), true, false);
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct rf_plan_entry *en = &plan->v[i];
-			if (en->kind != RF_PLAN_BIND_RW && en->kind != RF_PLAN_TMPFS && en->kind != RF_PLAN_DEV)
+			if (en->kind != RF_PLAN_BIND_RW && en->kind != RF_PLAN_TMPFS && en->kind != RF_PLAN_DEV &&
+			    en->kind != RF_PLAN_CACHE)
 				continue;
 			uint64_t r = rf_landlock_rights(RF_ACCESS_WRITE, abi);
 			bool dir = en->is_dir || en->kind != RF_PLAN_BIND_RW;

@@ -265,6 +265,36 @@ static int apply_proc(struct builder *b, size_t i, struct rf_error *e)
 	return attach(sys, sys_mp, "/proc/sys read-only", e);
 }
 
+/* A cache: the host directory as overlayfs lower layer, a fresh tmpfs as
+ * upper layer. Writes land in the tmpfs and vanish with the sandbox. */
+static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
+{
+	const struct rf_plan_entry *en = &b->plan->v[i];
+	int lower = b->trees[i]; /* opened by clone_sources, closed with the trees */
+	cleanup_fd int layer = new_tmpfs("0755", TMP_TMPFS_SIZE, e);
+	if (layer < 0)
+		return -1;
+	if (mkdirat(layer, "upper", 0755) < 0 || mkdirat(layer, "work", 0755) < 0)
+		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+	/* the layer's owner must be the caller, as the cache's files are */
+	struct stat st;
+	if (fstat(lower, &st) == 0 && fchownat(layer, "upper", st.st_uid, st.st_gid, 0) < 0)
+		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+	char lowerdir[64], upperdir[64], workdir[64];
+	snprintf(lowerdir, sizeof lowerdir, "/proc/self/fd/%d", lower);
+	snprintf(upperdir, sizeof upperdir, "/proc/self/fd/%d/upper", layer);
+	snprintf(workdir, sizeof workdir, "/proc/self/fd/%d/work", layer);
+	const char *opts[] = {"lowerdir", lowerdir, "upperdir", upperdir, "workdir", workdir,
+			      "userxattr", NULL, NULL};
+	cleanup_fd int ovl = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	if (ovl < 0)
+		return rf_fail_wrap(e, "cannot give %s a private writable layer", en->path);
+	cleanup_fd int dest = mount_point(b, i, true, e);
+	if (dest < 0)
+		return -1;
+	return attach(ovl, dest, en->path, e);
+}
+
 static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 {
 	const struct rf_plan_entry *en = &b->plan->v[i];
@@ -306,6 +336,8 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 	}
 	case RF_PLAN_DEV:
 		return apply_dev(b, i, e);
+	case RF_PLAN_CACHE:
+		return apply_cache(b, i, e);
 	case RF_PLAN_PROC:
 		return apply_proc(b, i, e);
 	case RF_PLAN_HIDE: {
@@ -366,11 +398,20 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 {
 	for (size_t i = 0; i < b->plan->n; i++) {
 		const struct rf_plan_entry *en = &b->plan->v[i];
+		if (en->kind == RF_PLAN_CACHE) {
+			/* the overlay's lower layer, opened while still visible */
+			b->trees[i] = open_source(en->path, e);
+			if (b->trees[i] < 0)
+				return rf_fail_wrap(e, "cannot prepare %s [%s]", en->path, en->rule);
+			continue;
+		}
 		if (en->kind != RF_PLAN_BIND_RO && en->kind != RF_PLAN_BIND_RW && en->kind != RF_PLAN_PROTECT)
 			continue;
 		unsigned long long attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 		if (en->kind != RF_PLAN_BIND_RW)
 			attrs |= MOUNT_ATTR_RDONLY;
+		if (strcmp(en->path, "/") == 0)
+			attrs = MOUNT_ATTR_NOSUID; /* danger-full-access: the host's /dev must keep working */
 		if (en->optional && access(en->path, F_OK) < 0)
 			continue;
 		b->trees[i] = clone_tree(en->path, true, attrs, e);
@@ -488,8 +529,15 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 			r = mkdirat(pfd, name, 0755);
 		} else {
 			r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-			if (r >= 0)
+			if (r >= 0) {
+				if (en->content && rf_write_all(r, en->content, strlen(en->content)) < 0) {
+					int err = errno;
+					close(r);
+					(void)unlinkat(pfd, name, 0);
+					return rf_fail(e, err, "cannot write placeholder %s", en->path);
+				}
 				close(r);
+			}
 		}
 		if (r < 0 && errno == EEXIST)
 			continue; /* appeared meanwhile (another run): it is protected all the same */
@@ -497,8 +545,10 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 			return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
 		ph->paths = rf_xrealloc(ph->paths, (ph->n + 1) * sizeof *ph->paths);
 		ph->is_dir = rf_xrealloc(ph->is_dir, (ph->n + 1) * sizeof *ph->is_dir);
+		ph->content = rf_xrealloc(ph->content, (ph->n + 1) * sizeof *ph->content);
 		ph->paths[ph->n] = rf_xstrdup(en->path);
 		ph->is_dir[ph->n] = en->is_dir;
+		ph->content[ph->n] = en->content;
 		ph->n++;
 	}
 	return 0;
@@ -517,14 +567,21 @@ void rf_placeholders_remove(struct rf_placeholders *ph)
 		if (ph->is_dir[k]) {
 			(void)rmdir(ph->paths[k]);
 		} else {
+			/* only if it still holds what we put there */
+			const char *want = ph->content[k] ? ph->content[k] : "";
+			char buf[16];
 			struct stat st;
-			if (lstat(ph->paths[k], &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			if (lstat(ph->paths[k], &st) == 0 && S_ISREG(st.st_mode) &&
+			    (size_t)st.st_size == strlen(want) && rf_read_file(ph->paths[k], buf, sizeof buf) >= 0 &&
+			    strcmp(buf, want) == 0)
 				(void)unlink(ph->paths[k]);
 		}
 		free(ph->paths[k]);
 	}
 	free(ph->paths);
 	free(ph->is_dir);
+	free(ph->content);
+	ph->content = NULL;
 	if (ph->lock_fd >= 0)
 		close(ph->lock_fd);
 	ph->lock_fd = -1;

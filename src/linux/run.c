@@ -167,6 +167,8 @@ static void supervise(struct supervisor *s)
 		}
 		if (i_notify >= 0 && (pf[i_notify].revents & POLLIN))
 			rf_notifier_handle(s->notifier);
+		else if (i_notify >= 0 && (pf[i_notify].revents & (POLLHUP | POLLERR)))
+			s->notifier = NULL; /* every filtered process is gone */
 		if (i_in >= 0 && (pf[i_in].revents & (POLLIN | POLLHUP | POLLERR)))
 			pump(s->pty->tty, s->pty->master, &stdin_open);
 		if (i_master >= 0 && (pf[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -412,6 +414,7 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	r->effective_backend = RF_EFFECTIVE_LANDLOCK;
 	warn(r, "fallback (%s): Landlock + seccomp only; no pid/mount/network namespaces", r->fallback_reason);
 	warn(r, "fallback: /proc shows the host's processes; unix sockets cannot be created (socketpair works)");
+	warn(r, "fallback: names inside hidden directories can be listed (their contents cannot be read)");
 	warn(r, "fallback: /tmp is %s; nothing can be created directly in a directory that holds protected "
 		"paths (the workspace root, .git: git commit fails)",
 	     run->private_tmp);

@@ -24,6 +24,7 @@ int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e
 struct rf_placeholders {
 	char **paths; /* created by us, deepest last */
 	bool *is_dir;
+	const char **content; /* what a file placeholder holds (NULL = empty) */
 	size_t n;
 	int lock_fd; /* shared lock on the workspace while the run lasts */
 };

@@ -90,10 +90,40 @@ static int read_target(struct rf_notifier *n, const struct seccomp_notif *req, u
 	return 0;
 }
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
+#endif
+#define RF_KCMP_FILES 2
+
+/* A pidfd for the thread that made the call. The notification names a
+ * thread, not a process, and a thread may have unshared its fd table
+ * (CLONE_FILES): fd N must be looked up in *that* thread's table, or a
+ * harmless inet socket of the leader could vouch for the caller's unix one. */
+static int caller_pidfd(const struct seccomp_notif *req)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, req->pid, PIDFD_THREAD);
+	if (pidfd >= 0 || errno != EINVAL)
+		return pidfd;
+	/* before 6.9: the thread-group leader, only if it shares the fd table */
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%u/status", req->pid);
+	if (rf_read_file(path, buf, sizeof buf) <= 0)
+		return -1;
+	const char *t = strstr(buf, "\nTgid:");
+	if (!t)
+		return -1;
+	pid_t tgid = (pid_t)strtol(t + 6, NULL, 10);
+	if (tgid != (pid_t)req->pid && syscall(SYS_kcmp, tgid, (pid_t)req->pid, RF_KCMP_FILES, 0, 0) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, tgid, 0);
+}
+
 /* A duplicate of the caller's fd `num`. */
 static int caller_fd(const struct seccomp_notif *req, int num)
 {
-	cleanup_fd int pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
+	cleanup_fd int pidfd = caller_pidfd(req);
 	if (pidfd < 0)
 		return -1;
 	return (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);

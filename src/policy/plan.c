@@ -63,7 +63,7 @@ void rf_plan_free(struct rf_plan *plan)
 
 const char *rf_plan_kind_name(enum rf_plan_kind k)
 {
-	static const char *const names[] = {"symlink", "ro", "rw", "tmpfs", "proc", "dev", "protect", "hide"};
+	static const char *const names[] = {"symlink", "ro", "rw", "tmpfs", "proc", "dev", "protect", "hide", "cache"};
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -73,6 +73,7 @@ static enum rf_access kind_access(enum rf_plan_kind k)
 	case RF_PLAN_BIND_RW:
 	case RF_PLAN_TMPFS:
 	case RF_PLAN_DEV:
+	case RF_PLAN_CACHE:
 		return RF_ACCESS_WRITE;
 	case RF_PLAN_BIND_RO:
 	case RF_PLAN_PROTECT:
@@ -94,6 +95,7 @@ static int kind_priority(enum rf_plan_kind k)
 	case RF_PLAN_PROTECT:
 		return 5;
 	case RF_PLAN_BIND_RW:
+	case RF_PLAN_CACHE:
 		return 4;
 	case RF_PLAN_BIND_RO:
 		return 3;
@@ -242,69 +244,85 @@ static void hide_other_worktrees(struct rf_plan *plan, const char *common, const
 	closedir(d);
 }
 
-/* Add the protected entries for one writable root. `gitdir_override`: for a
- * linked worktree the protected ".git/X" names live in the common dir. */
-static int protect_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
-			const char *common_gitdir, struct rf_error *e)
+/* What a missing file must hold for git to read it as if it were absent:
+ * a commondir of "." names the git dir itself. */
+static const char *placeholder_content(const char *path)
+{
+	const char *bn = strrchr(path, '/') + 1;
+	return strcmp(bn, "commondir") == 0 ? ".\n" : NULL;
+}
+
+static bool placeholder_is_dir(const char *path, bool final)
+{
+	const char *bn = strrchr(path, '/') + 1;
+	if (!final)
+		return true;
+	return strcmp(bn, "config") != 0 && strcmp(bn, "commondir") != 0 && strcmp(bn, "config.worktree") != 0 &&
+	       strcmp(bn, "gitdir") != 0;
+}
+
+/* Protect base/rel. Walk the components: the first one that is missing gets
+ * a placeholder; one that is a non-directory in the middle (a worktree's
+ * .git file) is itself protected; a symlink anywhere is refused, because the
+ * bind would land wherever it points. */
+static int protect_path(struct rf_plan *plan, const char *base, const char *rel, const char *spec,
+			const char *source, struct rf_error *e)
+{
+	cleanup_free char *path = rf_path_join(base, rel);
+	cleanup_free char *rule = rf_xasprintf("protected:%s", spec);
+	size_t blen = strlen(base);
+	cleanup_free char *cur = rf_xstrdup(path);
+	for (size_t k = blen + 1;; k++) {
+		char c = path[k];
+		if (c != '/' && c != '\0')
+			continue;
+		cur[k] = '\0';
+		bool final = c == '\0';
+		struct stat st;
+		if (lstat(cur, &st) < 0) {
+			if (errno != ENOENT)
+				return rf_fail(e, errno, "cannot inspect protected path %s", cur);
+			cleanup_free char *prule =
+				final ? rf_xstrdup(rule)
+				      : rf_xasprintf("protected:%s (missing; stands in for %s)", cur + blen + 1, spec);
+			add(plan, RF_PLAN_PROTECT, cur, prule, source, placeholder_is_dir(cur, final));
+			last(plan)->missing = true;
+			last(plan)->content = final ? placeholder_content(cur) : NULL;
+			return 0;
+		}
+		if (S_ISLNK(st.st_mode))
+			return rf_fail(e, 0,
+				       "cannot protect %s: %s is a symlink (ringfence will not follow "
+				       "symlinks for protected paths; replace it with the real file or directory)",
+				       path, cur);
+		if (final || !S_ISDIR(st.st_mode)) {
+			add(plan, RF_PLAN_PROTECT, cur, rule, source, S_ISDIR(st.st_mode));
+			return 0;
+		}
+		/* An existing directory between the root and the protected path
+		 * (.git for .git/hooks): bound onto itself so it is a mount point,
+		 * which the kernel refuses to rename or remove (EBUSY). Otherwise
+		 * `mv .git .git2` would carry the protected mounts away and a
+		 * fresh .git/hooks could be created. */
+		cleanup_free char *prule = rf_xasprintf("protected-parent:%s", spec);
+		add(plan, RF_PLAN_BIND_RW, cur, prule, source, true);
+		cur[k] = c;
+	}
+}
+
+/* The protected entries of one writable root. `gitdir`: where the root's
+ * ".git/X" names really live when .git is a file (linked worktree, or
+ * --separate-git-dir); NULL for a plain .git directory. */
+static int protect_root(struct rf_plan *plan, const struct rf_policy *p, const char *root, const char *gitdir,
+			struct rf_error *e)
 {
 	for (size_t i = 0; i < p->protected_paths.n; i++) {
 		const struct rf_path_rule *r = &p->protected_paths.v[i];
-		cleanup_free char *path = NULL;
-		if (common_gitdir && strncmp(r->path, ".git/", 5) == 0)
-			path = rf_path_join(common_gitdir, r->path + 5);
-		else
-			path = rf_path_join(root, r->path);
-		cleanup_free char *rule = rf_xasprintf("protected:%s", r->spec);
-
-		/* Walk the components: the first one that is missing gets a
-		 * placeholder; one that is a non-directory in the middle (a
-		 * worktree's .git file) is itself protected; a symlink anywhere is
-		 * refused, because the bind would land wherever it points. */
-		const char *base = common_gitdir && strncmp(r->path, ".git/", 5) == 0 ? common_gitdir : root;
-		size_t blen = strlen(base);
-		cleanup_free char *cur = rf_xstrdup(path);
-		bool done = false;
-		for (size_t k = blen + 1; !done; k++) {
-			char c = path[k];
-			if (c != '/' && c != '\0')
-				continue;
-			cur[k] = '\0';
-			struct stat st;
-			if (lstat(cur, &st) < 0) {
-				if (errno != ENOENT)
-					return rf_fail(e, errno, "cannot inspect protected path %s", cur);
-				bool final = c == '\0';
-				const char *bn = strrchr(cur, '/') + 1;
-				cleanup_free char *prule =
-					final ? rf_xstrdup(rule)
-					      : rf_xasprintf("protected:%s (missing; stands in for %s)",
-							     cur + blen + 1, r->spec);
-				add(plan, RF_PLAN_PROTECT, cur, prule, r->source,
-				    !(final && strcmp(bn, "config") == 0));
-				last(plan)->missing = true;
-				done = true;
-			} else if (S_ISLNK(st.st_mode)) {
-				return rf_fail(e, 0,
-					       "cannot protect %s: %s is a symlink (ringfence will not follow "
-					       "symlinks for protected paths; replace it with the real directory)",
-					       path, cur);
-			} else if (c == '\0' || !S_ISDIR(st.st_mode)) {
-				add(plan, RF_PLAN_PROTECT, cur, rule, r->source, S_ISDIR(st.st_mode));
-				done = true;
-			} else {
-				/* An existing directory between the root and the
-				 * protected path (.git for .git/hooks): bound onto
-				 * itself so it is a mount point, which the kernel
-				 * refuses to rename or remove (EBUSY). Otherwise
-				 * `mv .git .git2` would carry the protected mounts
-				 * away and a fresh .git/hooks could be created. */
-				cleanup_free char *prule = rf_xasprintf("protected-parent:%s", r->spec);
-				add(plan, RF_PLAN_BIND_RW, cur, prule, r->source, true);
-			}
-			cur[k] = c;
-			if (c == '\0')
-				done = true;
-		}
+		int rc = gitdir && strncmp(r->path, ".git/", 5) == 0
+				 ? protect_path(plan, gitdir, r->path + 5, r->spec, r->source, e)
+				 : protect_path(plan, root, r->path, r->spec, r->source, e);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -345,12 +363,28 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 	else if (is_dir_path(dotgit))
 		hide_other_worktrees(plan, dotgit, NULL);
 
-	if (writable && protect_root(plan, p, root, common, e) < 0)
+	/* The git dir a .git file names: the common dir of a linked worktree,
+	 * or the directory of `git init --separate-git-dir`. Its hooks and
+	 * config are as dangerous as the workspace's own. */
+	const char *gitdir = common ? common : admin;
+	if (gitdir && !common && !rf_path_is_within(gitdir, root))
+		add(plan, writable ? RF_PLAN_BIND_RW : RF_PLAN_BIND_RO, gitdir, "git-dir", "default", true);
+	if (writable && protect_root(plan, p, root, gitdir, e) < 0)
 		return -1;
 	if (writable && admin) {
 		/* A worktree's .git file says which git dir (and so which hooks
 		 * and config) git uses: it must not be rewritten either. */
 		add(plan, RF_PLAN_PROTECT, dotgit, "protected:.git (worktree link)", "default", false);
+	}
+	if (writable && common && admin && strcmp(common, admin) != 0) {
+		/* The worktree's own admin dir: commondir and gitdir say where
+		 * git goes next; config.worktree is read as config. */
+		static const char *const admin_files[] = {"commondir", "gitdir", "config.worktree", NULL};
+		for (size_t i = 0; admin_files[i]; i++) {
+			cleanup_free char *spec = rf_xasprintf("worktree admin %s", admin_files[i]);
+			if (protect_path(plan, admin, admin_files[i], spec, "default", e) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -367,6 +401,28 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
 				       en->rule + strlen("hidden:"), en->source);
 	}
 	return 0;
+}
+
+/* Package-manager caches under $HOME: writable through a private layer, so
+ * `npm ci`, pip, cargo, go and maven work, yet nothing they write survives the
+ * run (a poisoned cache would otherwise run in your next build outside). */
+static const char *const home_caches[] = {
+	".npm", ".cache", ".cargo/registry", ".cargo/git", "go/pkg/mod", ".m2/repository", ".gradle/caches",
+	".local/share/pnpm", ".yarn/berry/cache", NULL,
+};
+
+static void add_caches(struct rf_plan *plan)
+{
+	if (!plan->home || strcmp(plan->home, "/") == 0)
+		return;
+	for (size_t i = 0; home_caches[i]; i++) {
+		cleanup_free char *path = rf_path_join(plan->home, home_caches[i]);
+		struct stat st;
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue; /* absent, or a symlink: left read-only */
+		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i]);
+		add(plan, RF_PLAN_CACHE, path, rule, "default", true);
+	}
 }
 
 static void add_system(struct rf_plan *plan, const struct rf_policy *p)
@@ -438,8 +494,11 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 				     "danger-full-access if that is really meant");
 
 	add_system(plan, p);
-	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home))
+	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home)) {
 		add(plan, RF_PLAN_BIND_RO, plan->home, "home:~", "default", true);
+		if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE)
+			add_caches(plan);
+	}
 
 	for (size_t i = 0; i < p->read_only.n; i++) {
 		const struct rf_path_rule *r = &p->read_only.v[i];

@@ -27,6 +27,9 @@ enum rf_plan_kind {
 	RF_PLAN_DEV,      /* minimal /dev: null zero full random urandom tty, devpts, shm */
 	RF_PLAN_PROTECT,  /* re-bind read-only over a path inside a writable root */
 	RF_PLAN_HIDE,     /* cover with an empty, unreadable, read-only dir or file */
+	RF_PLAN_CACHE,    /* a host directory (a package cache) seen through a private
+			   * writable layer that is discarded after the run: tools can
+			   * write their caches, nothing persists to poison later builds */
 };
 
 enum rf_access {
@@ -45,6 +48,7 @@ struct rf_plan_entry {
 	bool missing;   /* RF_PLAN_PROTECT: the path does not exist on the host; a
 			 * placeholder is created for the run and removed after it */
 	bool optional;  /* RF_PLAN_BIND_*: skip silently when the host path is absent */
+	const char *content; /* missing file placeholder: its content (static string), NULL = empty */
 };
 
 struct rf_plan {

@@ -34,7 +34,10 @@ const char *const rf_default_hidden_system[] = {
  * later runs or trusts. .git/objects, refs, index and logs stay writable so
  * commits work. */
 const char *const rf_default_protected[] = {
-	".git/hooks", ".git/config", ".git/info", ".ringfence", NULL,
+	".git/hooks", ".git/config", ".git/info",
+	/* git follows these to another config (core.fsmonitor, core.hooksPath) */
+	".git/commondir", ".git/config.worktree",
+	".ringfence", NULL,
 };
 
 void rf_path_rules_add(struct rf_path_rules *r, const char *path, const char *spec, const char *source)

@@ -1,0 +1,201 @@
+# The fallback ladder: without user namespaces ringfence falls back to
+# Landlock + seccomp ("landlock-only"), says so, and still enforces the
+# policy; --backend none runs unsandboxed, loudly.
+#
+# How user namespaces are taken away (never by weakening the host):
+#  - "nested": in a throw-away user namespace of our own (unshare -Ur), set
+#    that namespace's user.max_user_namespaces=0, drop every capability
+#    (empty bounding set) and run ringfence there. The limit only applies
+#    inside it, so nothing else on the machine is affected, and it works for
+#    root and unprivileged callers alike.
+#  - "sysctl" (root, only when "nested" is impossible): the host-wide
+#    user.max_user_namespaces=0, always restored (trap) right after the run.
+#  - otherwise the ladder tests return early (a pass), saying why.
+# shellcheck shell=bash disable=SC2016,SC2088,SC2119
+. "${BASH_SOURCE[0]%/*}/_common.bash"
+
+_ladder_method() {
+	if unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces' 2>/dev/null; then
+		echo nested
+	elif is_root && command -v sysctl >/dev/null &&
+		sysctl -qw "user.max_user_namespaces=$(cat /proc/sys/user/max_user_namespaces)" 2>/dev/null; then
+		echo sysctl
+	else
+		echo none
+	fi
+}
+
+_ladder_restore() {
+	[ -n "${_LADDER_OLD:-}" ] && sysctl -qw "user.max_user_namespaces=$_LADDER_OLD"
+	_LADDER_OLD=""
+}
+
+# sb_ladder [run options] -- CMD...: like sbp, without user namespaces.
+# Returns 1 (after explaining) when no method is available.
+sb_ladder() {
+	rf_setup_bin
+	LADDER=${LADDER:-$(_ladder_method)}
+	local out err
+	out=$(mktemp "$RF_TEST_TMP/out.XXXXXX") err=$(mktemp "$RF_TEST_TMP/err.XXXXXX")
+	case "$LADDER" in
+	nested)
+		HOME="$FAKE_HOME" unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces &&
+			exec setpriv --bounding-set=-all --inh-caps=-all "$@"' sh \
+			"$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" "$@" >"$out" 2>"$err" </dev/null
+		RC=$?
+		;;
+	sysctl)
+		_LADDER_OLD=$(cat /proc/sys/user/max_user_namespaces)
+		trap _ladder_restore EXIT
+		if sysctl -qw user.max_user_namespaces=0; then
+			HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" "$@" >"$out" 2>"$err" </dev/null
+			RC=$?
+		else
+			RC=125
+		fi
+		_ladder_restore
+		;;
+	*)
+		echo "    # (no way to disable user namespaces here: not root and unshare -Ur unavailable; ladder not exercised)" >&2
+		rm -f "$out" "$err"
+		return 1
+		;;
+	esac
+	OUT=$(cat "$out") ERR=$(cat "$err")
+	rm -f "$out" "$err"
+	return 0
+}
+
+t_ladder_result_says_landlock_only() {
+	sb_ladder --result "$RF_TEST_TMP/ladder.json" -- true || return 0
+	expect_rc 0 "run without user namespaces"
+	local r; r=$(cat "$RF_TEST_TMP/ladder.json" 2>/dev/null)
+	case "$r" in *'"effective_backend":"landlock-only"'* | *'"effective_backend": "landlock-only"'*) ;;
+	*) _fail "effective_backend is not landlock-only: $r" ;; esac
+	case "$r" in *'"fallback_reason":'*max_user_namespaces*) ;;
+	*) _fail "fallback_reason does not name max_user_namespaces: $r" ;; esac
+	case "$r" in *'"sandbox_enforced":true'* | *'"sandbox_enforced": true'*) ;;
+	*) _fail "sandbox_enforced is not true: $r" ;; esac
+	expect_err "fallback" "a warning about the fallback on stderr"
+}
+
+t_ladder_ssh_unreadable() {
+	sb_ladder -- sh -c "cat '$FAKE_HOME/.ssh/id_rsa' || cat '$FAKE_HOME/.aws/credentials' || cat '$FAKE_HOME/.netrc'" || return 0
+	expect_denied "read secrets without namespaces"
+	expect_not_out "SECRET-" "secret content"
+}
+
+t_ladder_hidden_dir_contents_unreadable() {
+	# The fallback has no mount namespace: Landlock alone cannot take the
+	# directory-listing right of ~ away from ~/.ssh beneath it (it only
+	# grants), so names there can be listed; contents must stay unreadable.
+	mkdir -p "$FAKE_HOME/.password-store/bank.example.com"
+	echo "SECRET-PASS" >"$FAKE_HOME/.password-store/bank.example.com/pw"
+	sb_ladder -- sh -c "cat '$FAKE_HOME/.ssh/id_rsa'; cat '$FAKE_HOME/.password-store/bank.example.com/pw'" || return 0
+	expect_denied "read hidden files without namespaces"
+	expect_not_out "SECRET" "hidden contents"
+}
+
+t_ladder_hidden_listing_limit_disclosed() {
+	sb_ladder -- true || return 0
+	expect_rc 0 "run in the fallback"
+	expect_err "names inside hidden directories can be listed" "the listing limit is stated on stderr"
+}
+
+t_ladder_shadow_unreadable() {
+	sb_ladder -- cat /etc/shadow || return 0
+	expect_denied "read /etc/shadow without namespaces"
+	expect_not_out "root:" "shadow content"
+}
+
+t_ladder_home_readable() { # neighbour
+	sb_ladder -- cat "$FAKE_HOME/.bashrc" || return 0
+	expect_rc 0 "read ~/.bashrc without namespaces"
+	expect_out "export OK=1" "content"
+}
+
+t_ladder_write_outside_workspace_denied() {
+	local d; d=$(mktemp -d "$RF_TEST_TMP/outside.XXXXXX")
+	sb_ladder -- "$PROBE" write "$d/f" || return 0
+	expect_denied "write to a host dir outside the workspace"
+	expect_true test ! -e "$d/f"
+	sb_ladder -- "$PROBE" append "$FAKE_HOME/.bashrc"
+	expect_denied "append ~/.bashrc"
+	expect_true test "$(cat "$FAKE_HOME/.bashrc")" = "export OK=1"
+	sb_ladder -- sh -c ": >> /etc/hostname"
+	expect_denied "open /etc/hostname for appending"
+}
+
+t_ladder_inet_socket_denied() {
+	sb_ladder -- "$PROBE" socket-inet || return 0
+	expect_rc 1 "AF_INET socket offline without a net namespace"
+	expect_out "DENIED" "socket-inet"
+	sb_ladder -- "$PROBE" connect-tcp 1.1.1.1 80
+	expect_out "DENIED" "connect outside"
+	sb_ladder -- "$PROBE" socket-inet6
+	expect_out "DENIED" "socket-inet6"
+}
+
+t_ladder_socketpair_works() { # neighbour of the socket denial
+	sb_ladder -- "$PROBE" socketpair-unix || return 0
+	expect_rc 0 "socketpair without namespaces"
+}
+
+t_ladder_workspace_root_limit_disclosed() {
+	# Landlock cannot grant "create in the workspace root" without granting
+	# it in .git/hooks beneath it too; the fallback refuses creation there
+	# and must say so, rather than leave protected paths open.
+	sb_ladder -- sh -c "echo data > '$WS/file'" || return 0
+	expect_denied "create at the workspace root without namespaces"
+	expect_err "nothing can be created directly in a directory that holds protected paths" "the limit is stated"
+}
+
+t_ladder_workspace_existing_file_writable() { # neighbour
+	echo old >"$WS/file"
+	sb_ladder -- sh -c "echo new > '$WS/file' && cat '$WS/file'" || return 0
+	expect_rc 0 "rewrite an existing file at the workspace root without namespaces"
+	expect_out "new" "content"
+}
+
+t_ladder_workspace_subdir_write_works() {
+	mkdir "$WS/src"
+	sb_ladder -- sh -c "echo data > '$WS/src/file' && mkdir '$WS/src/d' && mv '$WS/src/file' '$WS/src/d/'" || return 0
+	expect_rc 0 "write in a workspace subdir without namespaces"
+	expect_true test -f "$WS/src/d/file"
+}
+
+t_ladder_protected_paths_still_protected() {
+	git_repo
+	sb_ladder -- sh -c "echo evil > .git/hooks/pre-commit; echo evil >> .git/config; mkdir -p .ringfence && echo x > .ringfence/config.toml" || return 0
+	expect_denied "write protected paths without namespaces"
+	expect_true test ! -e "$WS/.git/hooks/pre-commit" -a ! -e "$WS/.ringfence"
+	expect_true test -z "$(grep evil "$WS/.git/config")"
+}
+
+t_ladder_dangerous_syscalls_denied() {
+	sb_ladder -- "$PROBE" ptrace-traceme || return 0
+	expect_out "DENIED" "ptrace without namespaces"
+	sb_ladder -- "$PROBE" unshare-user
+	expect_out "DENIED" "unshare-user without namespaces"
+	sb_ladder -- "$PROBE" x32-getpid
+	expect_rc 159 "x32 killed without namespaces"
+}
+
+# --- --backend none ---------------------------------------------------------------
+
+t_backend_none_warns_and_says_not_enforced() {
+	sbp --backend none --result "$RF_TEST_TMP/none.json" -- sh -c 'echo RAN'
+	expect_rc 0 "--backend none runs the command"
+	expect_out "RAN" "the command ran"
+	expect_err "warning" "a warning on stderr"
+	expect_err "WITHOUT" "the warning says there is no sandbox"
+	expect_true grep -q '"sandbox_enforced": *false' "$RF_TEST_TMP/none.json"
+	expect_true grep -q '"effective_backend": *"none"' "$RF_TEST_TMP/none.json"
+}
+
+t_native_backend_says_enforced() { # neighbour
+	sbp --result "$RF_TEST_TMP/native.json" -- true
+	expect_rc 0 "native backend"
+	expect_not_out "WITHOUT" "no warning"
+	expect_true grep -q '"sandbox_enforced": *true' "$RF_TEST_TMP/native.json"
+}

@@ -1,0 +1,234 @@
+# Processes: pid namespace, signals to the host, capabilities, setuid, hostname,
+# orphans, inherited fds, exit codes and the environment.
+# shellcheck shell=bash disable=SC2016,SC2088,SC2119
+. "${BASH_SOURCE[0]%/*}/_common.bash"
+
+t_proc_shows_only_sandbox_processes() {
+	sbp -- sh -c 'ls /proc | grep -c "^[0-9][0-9]*$"; cat /proc/1/cmdline | tr "\0" " "'
+	expect_rc 0 "list /proc"
+	local n; n=$(echo "$OUT" | head -1)
+	expect_true test "$n" -ge 1 -a "$n" -le 8
+	local host1; host1=$(tr '\0' ' ' </proc/1/cmdline 2>/dev/null)
+	[ -n "$host1" ] && expect_not_out "$host1" "the host's pid 1 command line"
+}
+
+t_pidns_probe() {
+	sbp -- "$PROBE" pidns
+	expect_rc 0 "pidns"
+	local procs; procs=$(echo "$OUT" | sed -n 's/.*procs=\([0-9]*\).*/\1/p')
+	expect_true test "${procs:-99}" -le 8
+}
+
+t_host_process_not_visible_or_killable() {
+	sleep 100 &
+	local pid=$!
+	sbp -- sh -c "$PROBE kill $pid 9; $PROBE kill $pid 0; test -e /proc/$pid && echo VISIBLE"
+	expect_denied "kill a host process"
+	expect_not_out "VISIBLE" "/proc/$pid"
+	expect_true kill -0 "$pid"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+t_kill_own_child_works() { # neighbour
+	sbp -- sh -c "sleep 30 & pid=\$!; $PROBE kill \$pid 15; wait \$pid; echo status=\$?"
+	expect_rc 0 "kill a child inside the sandbox"
+	expect_out "ALLOWED" "kill"
+	expect_out "status=143" "the child died of SIGTERM"
+}
+
+t_signal_supervisor_denied() {
+	# ringfence (the parent of the sandbox) is outside the pid namespace
+	sbp -- sh -c "$PROBE kill $$ 0; $PROBE kill $PPID 0"
+	expect_denied "signal the test shell / the caller"
+}
+
+t_capabilities_all_zero() {
+	sbp -- "$PROBE" caps
+	expect_rc 0 "caps"
+	expect_out "CapEff:	0000000000000000" "CapEff"
+	expect_out "CapPrm:	0000000000000000" "CapPrm"
+	expect_out "CapBnd:	0000000000000000" "CapBnd"
+	expect_out "CapAmb:	0000000000000000" "CapAmb"
+	expect_out "NoNewPrivs:	1" "NoNewPrivs"
+	expect_out "Seccomp:	2" "Seccomp filter mode"
+}
+
+t_capabilities_zero_after_exec_as_root() {
+	# a (mapped) root that execs a binary must not regain capabilities
+	sbp -- sh -c "exec $PROBE_STATIC caps"
+	expect_out "CapEff:	0000000000000000" "CapEff after exec"
+	expect_out "CapPrm:	0000000000000000" "CapPrm after exec"
+}
+
+t_all_mounts_nosuid() {
+	sbp -- sh -c 'awk "{print \$5, \$6}" /proc/self/mountinfo | grep -v nosuid; true'
+	expect_rc 0 "read mountinfo"
+	expect_true test -z "$OUT"
+}
+
+t_setuid_binary_no_privileges() {
+	if ! is_root; then
+		echo "    # (as $(id -un): cannot create a setuid binary of another user; covered by all_mounts_nosuid and NoNewPrivs)" >&2
+		return 0
+	fi
+	cp "$PROBE_STATIC" "$WS/suid-root" && chmod 4755 "$WS/suid-root"
+	cp "$PROBE_STATIC" "$WS/suid-nobody" && chown 65534:65534 "$WS/suid-nobody" && chmod 6755 "$WS/suid-nobody"
+	sbp -- "$WS/suid-root" caps
+	expect_out "CapEff:	0000000000000000" "setuid-root binary: no capabilities"
+	sbp -- "$PROBE" setuid-exec "$WS/suid-nobody" getuid
+	expect_rc 0 "exec a setuid-nobody binary"
+	expect_out "euid=$(id -u) " "euid unchanged by a setuid bit"
+	expect_out "egid=$(id -g) " "egid unchanged by a setgid bit"
+}
+
+t_setuid_system_binary_fails() {
+	# su/mount are setuid root on the host; inside they must not gain anything
+	[ -u /usr/bin/su ] || return 0
+	sbp -- sh -c "/usr/bin/su -c 'echo SU-RAN' root"
+	expect_not_out "SU-RAN" "su ran a command"
+}
+
+t_getuid_is_callers() { # neighbour: identity is kept, no fake root
+	sbp -- "$PROBE" getuid
+	expect_rc 0 "getuid"
+	expect_out "uid=$(id -u) euid=$(id -u) gid=$(id -g)" "ids mapped to themselves"
+}
+
+t_hostname_is_ringfence() {
+	sbp -- sh -c "$PROBE hostname; hostname"
+	expect_rc 0 "hostname"
+	expect_out "ALLOWED ringfence" "uts namespace hostname"
+	[ "$(hostname)" != ringfence ] && expect_not_out "$(hostname)" "the host's name"
+}
+
+t_sethostname_denied() {
+	# sets the name it already has: harmless even if the sandbox failed
+	sbp -- sh -c 'hostname "$(hostname)"'
+	expect_denied "sethostname"
+}
+
+t_orphan_dies_with_sandbox() {
+	local marker="$WS/orphan-marker.pid"
+	sbp -- "$PROBE" spawn-orphan 30 "$marker"
+	expect_rc 0 "spawn an orphan daemon"
+	expect_true test -s "$marker"
+	# the run is over: no process with the unique marker may remain on the host
+	local left=""
+	local i
+	for i in $(seq 40); do
+		left=$(host_procs_with "$marker")
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	expect_true test -z "$left"
+	# shellcheck disable=SC2086
+	[ -n "$left" ] && kill -9 $left 2>/dev/null
+	return 0
+}
+
+t_background_job_dies_with_sandbox() {
+	local marker="rf-bg-${WS##*.}"
+	sbp -- sh -c "sh -c 'sleep 30; : $marker' & (setsid sh -c 'sleep 30; : $marker' >/dev/null 2>&1 &); echo started"
+	expect_rc 0 "start background jobs"
+	local left="" i
+	for i in $(seq 40); do
+		left=$(host_procs_with "$marker")
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	expect_true test -z "$left"
+	# shellcheck disable=SC2086
+	[ -n "$left" ] && kill -9 $left 2>/dev/null
+	return 0
+}
+
+t_inherited_fds_closed() {
+	echo host-fd-secret >"$RF_TEST_TMP/fd5.${WS##*.}"
+	exec 5<"$RF_TEST_TMP/fd5.${WS##*.}" 7>>"$RF_TEST_TMP/fd7.${WS##*.}"
+	sbp -- "$PROBE" list-fds
+	exec 5<&- 7>&-
+	expect_rc 0 "list fds"
+	expect_out "ALLOWED 3 fds" "only 0, 1, 2 open"
+	expect_not_out "fd5" "inherited fd 5"
+	expect_not_out "fd7" "inherited fd 7"
+	sbp -- sh -c 'cat <&5; echo x >&7'
+	expect_denied "use inherited fds 5/7"
+}
+
+t_json_fd3_not_leaked() {
+	sbp --json -- "$PROBE" list-fds 3>"$RF_TEST_TMP/fd3.json"
+	expect_out "ALLOWED 3 fds" "the --json fd is not inherited"
+}
+
+t_exit_code_passes_through() {
+	sbp -- sh -c 'exit 42'
+	expect_rc 42 "exit 42"
+	sbp -- true
+	expect_rc 0 "true"
+	sbp -- false
+	expect_rc 1 "false"
+}
+
+t_killed_by_signal_137() {
+	sbp -- sh -c 'kill -9 $$'
+	expect_rc 137 "kill -9 \$\$"
+	sbp -- sh -c 'kill -TERM $$'
+	expect_rc 143 "kill -TERM \$\$"
+}
+
+t_missing_command_127() {
+	sbp -- rf-no-such-command-xyz
+	expect_rc 127 "missing command"
+	sbp -- /nonexistent/bin/tool
+	expect_rc 127 "missing absolute command"
+}
+
+t_not_executable_126() {
+	echo 'echo hi' >"$WS/noexec.sh" && chmod 644 "$WS/noexec.sh"
+	sbp -- "$WS/noexec.sh"
+	expect_rc 126 "a non-executable file"
+}
+
+t_bad_workspace_125() {
+	sb_raw run --workspace "$RF_TEST_TMP/does-not-exist" -- sh -c 'echo RAN'
+	expect_rc 125 "a missing --workspace"
+	expect_err "ringfence: " "message"
+	expect_not_out "RAN" "the command must not run"
+	echo file >"$WS/plainfile"
+	sb_raw run --workspace "$WS/plainfile" -- sh -c 'echo RAN'
+	expect_rc 125 "a --workspace that is a file"
+	expect_not_out "RAN" "the command must not run"
+}
+
+t_bad_option_125() {
+	sb_raw run --no-such-option -- sh -c 'echo RAN'
+	expect_rc 125 "an unknown option"
+	expect_not_out "RAN" "the command must not run"
+	sb_raw run --sandbox-mode bogus -- sh -c 'echo RAN'
+	expect_rc 125 "an unknown sandbox mode"
+	expect_err "ringfence: " "message"
+}
+
+t_ssh_auth_sock_not_passed() {
+	SSH_AUTH_SOCK="$RF_TEST_TMP/agent.sock" sbp -- sh -c 'echo "sock=[$SSH_AUTH_SOCK]"'
+	expect_rc 0 "print SSH_AUTH_SOCK"
+	expect_out "sock=[]" "SSH_AUTH_SOCK scrubbed"
+}
+
+t_ordinary_env_passed() { # neighbour
+	RF_TEST_VAR=hello-env sbp -- sh -c 'echo "var=[$RF_TEST_VAR] home=[$HOME] path=[$PATH]"'
+	expect_rc 0 "print env"
+	expect_out "var=[hello-env]" "an ordinary variable"
+	expect_out "home=[$FAKE_HOME]" "HOME"
+	expect_not_out "path=[]" "PATH"
+}
+
+t_cwd_is_workspace() {
+	mkdir -p "$WS/sub"
+	cd "$WS/sub" || return
+	sbp -- pwd
+	cd "$WS" || return
+	expect_rc 0 "pwd"
+	expect_out "$WS/sub" "cwd kept"
+}

@@ -474,7 +474,8 @@ static int walk_node(struct walk *w, const char *d, enum rf_landlock_ftype type,
 	size_t nk = 0;
 	if (w->fs->list(w->fs->ctx, d, RF_LANDLOCK_MAX_CHILDREN, &kids, &nk, e) < 0)
 		return -1;
-	qsort(kids, nk, sizeof *kids, dirent_cmp);
+	if (nk > 0) /* an empty directory lists as NULL, and qsort(NULL) is undefined */
+		qsort(kids, nk, sizeof *kids, dirent_cmp);
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *c = rf_path_join(d, kids[i].name);
 		int rc = 0;

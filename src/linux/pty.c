@@ -18,6 +18,18 @@
 
 _Static_assert(sizeof(struct termios) <= sizeof(((struct rf_pty *)0)->saved_termios), "termios fits");
 
+/* The new pty starts with the caller's terminal settings and size; the
+ * caller's settings are kept to restore them after raw mode. */
+static void inherit_terminal(struct rf_pty *p, int pty_fd)
+{
+	struct termios t;
+	if (tcgetattr(p->tty, &t) == 0) {
+		memcpy(p->saved_termios, &t, sizeof t);
+		(void)tcsetattr(pty_fd, TCSANOW, &t);
+	}
+	rf_pty_sync_winsize(p);
+}
+
 int rf_pty_open(struct rf_pty *p, struct rf_error *e)
 {
 	char name[128];
@@ -36,12 +48,7 @@ int rf_pty_open(struct rf_pty *p, struct rf_error *e)
 		rf_fail(e, errno, "cannot open %s", name);
 		goto fail;
 	}
-	struct termios t;
-	if (tcgetattr(p->tty, &t) == 0) {
-		memcpy(p->saved_termios, &t, sizeof t);
-		(void)tcsetattr(p->slave, TCSANOW, &t);
-	}
-	rf_pty_sync_winsize(p);
+	inherit_terminal(p, p->slave);
 	return 0;
 fail:
 	if (p->master >= 0)
@@ -58,12 +65,7 @@ int rf_pty_adopt(struct rf_pty *p, int master)
 	p->slave = -1;
 	p->raw = false;
 	p->tty = 0;
-	struct termios t;
-	if (tcgetattr(p->tty, &t) == 0) {
-		memcpy(p->saved_termios, &t, sizeof t);
-		(void)tcsetattr(p->master, TCSANOW, &t);
-	}
-	rf_pty_sync_winsize(p);
+	inherit_terminal(p, p->master);
 	return 0;
 }
 

@@ -391,6 +391,19 @@ static int open_host_pty(struct run *run, struct rf_error *e)
 	return 0;
 }
 
+/* The rungs without a pid namespace: a plain fork. Orphans of the command
+ * are reparented to us (child subreaper) so that they can be killed. */
+static int fork_child(struct run *run, void (*child_main)(const struct rf_child_args *), struct rf_error *e)
+{
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	run->child = fork();
+	if (run->child < 0)
+		return rf_fail(e, errno, "cannot fork");
+	if (run->child == 0)
+		child_main(&run->args);
+	return 0;
+}
+
 /* Rung 2: Landlock + seccomp only, on the host filesystem. */
 static int start_landlock_only(struct run *run, struct rf_error *e)
 {
@@ -420,14 +433,7 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	     run->private_tmp);
 	if (p->network == RF_NET_ONLINE)
 		warn(r, "fallback: network online uses the host network directly");
-	/* orphans of the command are reparented to us, so we can kill them */
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	run->child = fork();
-	if (run->child < 0)
-		return rf_fail(e, errno, "cannot fork");
-	if (run->child == 0)
-		rf_child_landlock_only(&run->args);
-	return 0;
+	return fork_child(run, rf_child_landlock_only, e);
 }
 
 /* backend = none: the user asked for no sandbox, and is told so. */
@@ -439,13 +445,7 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	const char *tmp = getenv("TMPDIR");
 	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);
 	run->args.envp = run->env.v;
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	run->child = fork();
-	if (run->child < 0)
-		return rf_fail(e, errno, "cannot fork");
-	if (run->child == 0)
-		rf_child_unsandboxed(&run->args);
-	return 0;
+	return fork_child(run, rf_child_unsandboxed, e);
 }
 
 /* After the fork: id maps, the go signal, and the exec verdict. */

@@ -41,7 +41,25 @@ struct rf_seccomp_prog {
  * malloc'ed copy of the classic BPF. Fails closed: a rule libseccomp refuses
  * is an error; only syscalls this libseccomp/arch does not know are skipped.
  * Free with rf_seccomp_prog_free(). */
+/* The filter for `o`. Every combination of options is generated with
+ * libseccomp when ringfence is built (tools/seccomp_gen.c): at run time
+ * this is a copy, not a compilation. */
 int rf_seccomp_compile(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e);
+/* The same through libseccomp now (the build-time generator, and the unit
+ * test that proves the generated tables match it). */
+int rf_seccomp_compile_fresh(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e);
+
+/* Index of an option combination in the generated tables. */
+#define RF_SECCOMP_VARIANTS 8
+static inline unsigned rf_seccomp_variant(const struct rf_seccomp_opts *o)
+{
+	return (o && o->deny_inet ? 1u : 0u) | (o && o->deny_unix_socket ? 2u : 0u) | (o && o->notify_connect ? 4u : 0u);
+}
+static inline struct rf_seccomp_opts rf_seccomp_variant_opts(unsigned v)
+{
+	struct rf_seccomp_opts o = {.deny_inet = v & 1u, .deny_unix_socket = (v & 2u) != 0, .notify_connect = (v & 4u) != 0};
+	return o;
+}
 /* Sandbox child: install *prog with seccomp(SECCOMP_SET_MODE_FILTER, 0).
  * Refuses unless PR_SET_NO_NEW_PRIVS is already set. Async-signal-safe on
  * success; on failure it only formats *e. The filter applies to the calling

@@ -366,7 +366,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct rf_seccomp_prog *prog, struct 
 	return 0;
 }
 
-int rf_seccomp_compile(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e)
+int rf_seccomp_compile_fresh(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e)
 {
 	if (!prog)
 		return rf_fail(e, EINVAL, "internal error: no seccomp program to fill");

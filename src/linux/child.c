@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -73,6 +74,12 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 	 * keyctl is denied by seccomp anyway). */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		rf_child_die(errno, "cannot create a new session keyring");
+
+	/* No core dumps: a crashing command's memory (tokens, keys it held)
+	 * must not land in a file, and the hard limit keeps it that way. */
+	struct rlimit no_core = {0, 0};
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0)
+		rf_child_die(errno, "cannot disable core dumps");
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		rf_child_die(errno, "cannot set no_new_privs");

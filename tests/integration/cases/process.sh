@@ -232,3 +232,39 @@ t_cwd_is_workspace() {
 	expect_rc 0 "pwd"
 	expect_out "$WS/sub" "cwd kept"
 }
+
+t_supervisor_killed_sandbox_dies() {
+	# SIGKILL ringfence mid-run: the command and everything it started die,
+	# nothing stays running (pid 1's parent-death signal takes the namespace)
+	local marker="$WS/supervisor-kill-marker"
+	rf_setup_bin
+	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" -- \
+		sh -c "\"$PROBE\" spawn-orphan 60 \"$marker.d\"; exec \"$PROBE\" sleep 60 \"$marker\"" \
+		</dev/null >/dev/null 2>&1 &
+	local rf=$!
+	local i
+	for i in $(seq 100); do
+		[ -n "$(host_procs_with "$marker")" ] && [ -s "$marker.d" ] && break
+		sleep 0.05
+	done
+	expect_true test -n "$(host_procs_with "$marker")"
+	kill -9 "$rf"
+	wait "$rf" 2>/dev/null
+	local left=""
+	for i in $(seq 60); do
+		left=$(host_procs_with "$marker")
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	expect_true test -z "$left"
+	# shellcheck disable=SC2086
+	[ -n "$left" ] && kill -9 $left 2>/dev/null
+	return 0
+}
+
+t_core_dumps_disabled() {
+	sbp -- sh -c 'ulimit -c; ulimit -H -c'
+	expect_rc 0 "read the core limits"
+	expect_out "0
+0" "soft and hard RLIMIT_CORE are 0"
+}

@@ -23,6 +23,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -500,6 +501,49 @@ int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e
 
 /* ---- placeholders (supervisor side) ---- */
 
+static void remember(struct rf_placeholders *ph, const struct rf_plan_entry *en)
+{
+	ph->paths = rf_xrealloc(ph->paths, (ph->n + 1) * sizeof *ph->paths);
+	ph->is_dir = rf_xrealloc(ph->is_dir, (ph->n + 1) * sizeof *ph->is_dir);
+	ph->content = rf_xrealloc(ph->content, (ph->n + 1) * sizeof *ph->content);
+	ph->paths[ph->n] = rf_xstrdup(en->path);
+	ph->is_dir[ph->n] = en->is_dir;
+	ph->content[ph->n] = en->content;
+	ph->n++;
+}
+
+static int create_one(const struct rf_plan_entry *en, struct rf_error *e)
+{
+	/* Resolve the parent without symlinks, create the name in it. */
+	cleanup_free char *parent = rf_xstrdup(en->path);
+	char *slash = strrchr(parent, '/');
+	const char *name = slash + 1;
+	*slash = '\0';
+	cleanup_fd int pfd = openat2_path(AT_FDCWD, parent[0] ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC,
+					  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (pfd < 0)
+		return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
+	if (en->is_dir) {
+		if (mkdirat(pfd, name, 0755) < 0)
+			return errno == EEXIST ? 0 : rf_fail(e, errno, "cannot create placeholder %s", en->path);
+		cleanup_fd int dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			return rf_fail(e, errno, "cannot open placeholder %s", en->path);
+		/* best effort: without user xattrs it is merely not recognisable */
+		(void)fsetxattr(dfd, RF_PLACEHOLDER_XATTR, "placeholder", 11, 0);
+		return 0;
+	}
+	cleanup_fd int fd = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : rf_fail(e, errno, "cannot create placeholder %s", en->path);
+	if (en->content && rf_write_all(fd, en->content, strlen(en->content)) < 0) {
+		int err = errno;
+		(void)unlinkat(pfd, name, 0);
+		return rf_fail(e, err, "cannot write placeholder %s", en->path);
+	}
+	return 0;
+}
+
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e)
 {
 	memset(ph, 0, sizeof *ph);
@@ -513,79 +557,58 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 		return rf_fail(e, errno, "cannot lock workspace %s", plan->workspace);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
-		if (en->kind != RF_PLAN_PROTECT || !en->missing)
+		if (en->kind != RF_PLAN_PROTECT)
 			continue;
-		/* Resolve the parent without symlinks, create the name in it. */
-		cleanup_free char *parent = rf_xstrdup(en->path);
-		char *slash = strrchr(parent, '/');
-		const char *name = slash + 1;
-		*slash = '\0';
-		cleanup_fd int pfd = openat2_path(AT_FDCWD, parent[0] ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC,
-						  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-		if (pfd < 0)
-			return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
-		int r;
-		if (en->is_dir) {
-			r = mkdirat(pfd, name, 0755);
-		} else {
-			r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-			if (r >= 0) {
-				if (en->content && rf_write_all(r, en->content, strlen(en->content)) < 0) {
-					int err = errno;
-					close(r);
-					(void)unlinkat(pfd, name, 0);
-					return rf_fail(e, err, "cannot write placeholder %s", en->path);
-				}
-				close(r);
-			}
-		}
-		if (r < 0 && errno == EEXIST)
-			continue; /* appeared meanwhile (another run): it is protected all the same */
-		if (r < 0)
-			return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
-		ph->paths = rf_xrealloc(ph->paths, (ph->n + 1) * sizeof *ph->paths);
-		ph->is_dir = rf_xrealloc(ph->is_dir, (ph->n + 1) * sizeof *ph->is_dir);
-		ph->content = rf_xrealloc(ph->content, (ph->n + 1) * sizeof *ph->content);
-		ph->paths[ph->n] = rf_xstrdup(en->path);
-		ph->is_dir[ph->n] = en->is_dir;
-		ph->content[ph->n] = en->content;
-		ph->n++;
+		/* every protected path is a candidate for removal at the end: it
+		 * may be a placeholder another run made */
+		remember(ph, en);
+		if (en->missing && create_one(en, e) < 0)
+			return -1;
 	}
 	return 0;
 }
 
+/* Is `path` one of ours: a directory holding nothing but the marker, or a
+ * file holding exactly a placeholder's content? */
+static bool is_placeholder(const char *path, bool is_dir, const char *content)
+{
+	if (is_dir) {
+		char mark[16];
+		return lgetxattr(path, RF_PLACEHOLDER_XATTR, mark, sizeof mark) > 0; /* rmdir checks emptiness */
+	}
+	if (!content)
+		return false; /* an empty file may well be the user's */
+	char buf[128];
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == strlen(content) &&
+	       rf_read_file(path, buf, sizeof buf) >= 0 && strcmp(buf, content) == 0;
+}
+
 void rf_placeholders_remove(struct rf_placeholders *ph)
 {
-	/* Deepest first; only if still empty (rmdir fails otherwise; an empty
-	 * file is checked by size); only when no other run holds the lock. */
+	/* Only the last run out (exclusive lock) removes, deepest first. */
 	bool last_out = ph->lock_fd >= 0 && flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0;
-	for (size_t k = ph->n; k-- > 0;) {
-		if (!last_out) {
-			free(ph->paths[k]);
+	for (size_t k = ph->n; last_out && k-- > 0;) {
+		/* entries come sorted parents first; walk back for deepest first */
+		const char *path = ph->paths[k];
+		if (!is_placeholder(path, ph->is_dir[k], ph->content[k]))
 			continue;
-		}
 		if (ph->is_dir[k]) {
-			(void)rmdir(ph->paths[k]);
+			(void)rmdir(path); /* fails, as it should, if anything was put in it */
 		} else {
-			/* only if it still holds what we put there */
-			const char *want = ph->content[k] ? ph->content[k] : "";
-			char buf[16];
-			struct stat st;
-			if (lstat(ph->paths[k], &st) == 0 && S_ISREG(st.st_mode) &&
-			    (size_t)st.st_size == strlen(want) && rf_read_file(ph->paths[k], buf, sizeof buf) >= 0 &&
-			    strcmp(buf, want) == 0)
-				(void)unlink(ph->paths[k]);
+			(void)unlink(path);
 		}
-		free(ph->paths[k]);
 	}
+	for (size_t k = 0; k < ph->n; k++)
+		free(ph->paths[k]);
 	free(ph->paths);
 	free(ph->is_dir);
 	free(ph->content);
+	ph->paths = NULL;
+	ph->is_dir = NULL;
 	ph->content = NULL;
+	ph->n = 0;
 	if (ph->lock_fd >= 0)
 		close(ph->lock_fd);
 	ph->lock_fd = -1;
-	ph->paths = NULL;
-	ph->is_dir = NULL;
-	ph->n = 0;
 }

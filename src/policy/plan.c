@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -249,7 +250,11 @@ static void hide_other_worktrees(struct rf_plan *plan, const char *common, const
 static const char *placeholder_content(const char *path)
 {
 	const char *bn = strrchr(path, '/') + 1;
-	return strcmp(bn, "commondir") == 0 ? ".\n" : NULL;
+	if (strcmp(bn, "commondir") == 0)
+		return ".\n";
+	if (strcmp(bn, "config") == 0 || strcmp(bn, "config.worktree") == 0)
+		return RF_PLACEHOLDER_CONFIG; /* a comment: valid, empty git config */
+	return NULL;
 }
 
 static bool placeholder_is_dir(const char *path, bool final)
@@ -297,6 +302,15 @@ static int protect_path(struct rf_plan *plan, const char *base, const char *rel,
 				       path, cur);
 		if (final || !S_ISDIR(st.st_mode)) {
 			add(plan, RF_PLAN_PROTECT, cur, rule, source, S_ISDIR(st.st_mode));
+			return 0;
+		}
+		/* Another run's placeholder (a concurrent run on this workspace):
+		 * it stands in for everything beneath, as it does in that run. */
+		char mark[16];
+		if (lgetxattr(cur, RF_PLACEHOLDER_XATTR, mark, sizeof mark) > 0) {
+			cleanup_free char *prule =
+				rf_xasprintf("protected:%s (missing; stands in for %s)", cur + blen + 1, spec);
+			add(plan, RF_PLAN_PROTECT, cur, prule, source, true);
 			return 0;
 		}
 		/* An existing directory between the root and the protected path

@@ -38,6 +38,14 @@ enum rf_access {
 	RF_ACCESS_WRITE = 2, /* implies read */
 };
 
+/* Placeholders are recognisable, so that whichever run ends last can remove
+ * them, whoever made them: a directory carries this extended attribute (not a
+ * file: `git add -A` would commit it), a config file holds this comment. On
+ * a filesystem without user xattrs a concurrent run may leave an empty
+ * directory behind. */
+#define RF_PLACEHOLDER_XATTR "user.ringfence"
+#define RF_PLACEHOLDER_CONFIG "# ringfence placeholder: removed after the run\n"
+
 struct rf_plan_entry {
 	enum rf_plan_kind kind;
 	char *path;     /* absolute path inside the sandbox == host path */

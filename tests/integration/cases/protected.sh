@@ -315,3 +315,20 @@ t_worktree_admin_commondir_not_writable() {
 	expect_true test ! -e "$marker"
 	expect_true test "$(cat "$admin/commondir")" = ../..
 }
+
+t_concurrent_runs_leave_no_placeholders() {
+	# placeholders for missing protected paths (.git, .ringfence) exist only
+	# while runs use them; concurrent runs on one workspace must neither
+	# unprotect each other nor leave them behind
+	local i pids=""
+	for i in $(seq 12); do
+		HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" -- sh -c 'mkdir .git/x 2>/dev/null && echo ESCAPED' \
+			>"$RF_TEST_TMP/conc.$i" 2>&1 </dev/null &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	expect_true test -z "$(cat "$RF_TEST_TMP"/conc.* | grep ESCAPED)"
+	expect_true test ! -e "$WS/.git" -a ! -e "$WS/.ringfence"
+	rm -f "$RF_TEST_TMP"/conc.*
+}

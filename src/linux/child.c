@@ -196,6 +196,11 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	}
 	restrict_self(a, RF_LANDLOCK_MIRROR);
 
+	/* pid 1 non-dumpable before the command exists: its /proc/1/fd (the
+	 * status pipe) is then out of the command's reach from its first
+	 * instruction. execve makes the command itself dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		rf_child_die(errno, "cannot make the sandbox's init non-dumpable");
 	step(a, "starting the command");
 	pid_t cmd = fork();
 	if (cmd < 0)
@@ -207,7 +212,6 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	close(a->err_wr);
 	if (cmd_args.pty_slave >= 0)
 		close(cmd_args.pty_slave);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	int status = rf_init_run(cmd);
 	(void)rf_write_all(a->status_wr, &status, sizeof status);
 	_exit(0);

@@ -512,6 +512,10 @@ static void remember(struct rf_placeholders *ph, const struct rf_plan_entry *en)
 	ph->n++;
 }
 
+/* Create a placeholder so that it appears complete or not at all: made under
+ * a temporary name, marked, then renamed into place without replacing
+ * anything. A concurrent run must never see an unmarked .git and take it for
+ * a real repository. */
 static int create_one(const struct rf_plan_entry *en, struct rf_error *e)
 {
 	/* Resolve the parent without symlinks, create the name in it. */
@@ -523,38 +527,52 @@ static int create_one(const struct rf_plan_entry *en, struct rf_error *e)
 					  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (pfd < 0)
 		return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, ".ringfence-new.%d.%s", (int)getpid(), en->is_dir ? "d" : "f");
 	if (en->is_dir) {
-		if (mkdirat(pfd, name, 0755) < 0)
-			return errno == EEXIST ? 0 : rf_fail(e, errno, "cannot create placeholder %s", en->path);
-		cleanup_fd int dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd < 0)
-			return rf_fail(e, errno, "cannot open placeholder %s", en->path);
+		if (mkdirat(pfd, tmp, 0755) < 0)
+			return rf_fail(e, errno, "cannot create placeholder %s", en->path);
+		cleanup_fd int dfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		/* best effort: without user xattrs it is merely not recognisable */
-		(void)fsetxattr(dfd, RF_PLACEHOLDER_XATTR, "placeholder", 11, 0);
-		return 0;
+		if (dfd >= 0)
+			(void)fsetxattr(dfd, RF_PLACEHOLDER_XATTR, "placeholder", 11, 0);
+	} else {
+		cleanup_fd int fd = openat(pfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return rf_fail(e, errno, "cannot create placeholder %s", en->path);
+		if (en->content && rf_write_all(fd, en->content, strlen(en->content)) < 0) {
+			int err = errno;
+			(void)unlinkat(pfd, tmp, 0);
+			return rf_fail(e, err, "cannot write placeholder %s", en->path);
+		}
 	}
-	cleanup_fd int fd = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : rf_fail(e, errno, "cannot create placeholder %s", en->path);
-	if (en->content && rf_write_all(fd, en->content, strlen(en->content)) < 0) {
+	if (renameat2(pfd, tmp, pfd, name, RENAME_NOREPLACE) < 0) {
 		int err = errno;
-		(void)unlinkat(pfd, name, 0);
-		return rf_fail(e, err, "cannot write placeholder %s", en->path);
+		(void)unlinkat(pfd, tmp, en->is_dir ? AT_REMOVEDIR : 0);
+		if (err == EEXIST)
+			return 0; /* another run made it meanwhile: protected all the same */
+		return rf_fail(e, err, "cannot create placeholder %s", en->path);
 	}
+	return 0;
+}
+
+int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, struct rf_error *e)
+{
+	memset(ph, 0, sizeof *ph);
+	/* Removing a placeholder on the host would detach the read-only mount
+	 * on it in every other sandbox using the same workspace. Each run holds
+	 * a shared lock on the workspace from before its plan is made (so the
+	 * placeholders it sees stay) to its end; only the last one out removes. */
+	ph->lock_fd = open(workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ph->lock_fd < 0)
+		return rf_fail(e, errno, "cannot open workspace %s", workspace);
+	if (flock(ph->lock_fd, LOCK_SH) < 0)
+		return rf_fail(e, errno, "cannot lock workspace %s", workspace);
 	return 0;
 }
 
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e)
 {
-	memset(ph, 0, sizeof *ph);
-	/* Removing a placeholder on the host would detach the read-only mount
-	 * on it in every other sandbox using the same workspace. Each run holds
-	 * a shared lock on the workspace; only the last one out removes. */
-	ph->lock_fd = open(plan->workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ph->lock_fd < 0)
-		return rf_fail(e, errno, "cannot open workspace %s", plan->workspace);
-	if (flock(ph->lock_fd, LOCK_SH) < 0)
-		return rf_fail(e, errno, "cannot lock workspace %s", plan->workspace);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
 		if (en->kind != RF_PLAN_PROTECT)

@@ -487,6 +487,9 @@ static int run_steps(struct run *run, struct rf_error *e)
 		return rf_fail(e, 0, "no command given");
 	if (p->network == RF_NET_ALLOWLIST)
 		return rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
+	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
+	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
+		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
 	if (o->verbose) {

@@ -28,6 +28,7 @@ struct rf_placeholders {
 	size_t n;
 	int lock_fd; /* shared lock on the workspace while the run lasts */
 };
+int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, struct rf_error *e);
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e);
 void rf_placeholders_remove(struct rf_placeholders *ph);
 

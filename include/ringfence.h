@@ -64,6 +64,20 @@ int rf_policy_add_read_only(rf_policy *p, const char *path, const char *source, 
 int rf_policy_add_hidden(rf_policy *p, const char *path, const char *source, struct rf_error *e);
 int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *source, struct rf_error *e);
 
+/* Network rules, used with network = allowlist (and host ports in every
+ * mode that has its own network namespace). A domain rule is an exact name
+ * or "*.example.com" (subdomains only), optionally ":PORT"; deny rules win. */
+int rf_policy_add_allowed_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
+int rf_policy_add_denied_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
+/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host. */
+int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct rf_error *e);
+
+/* Resource limits (0 = none). */
+int rf_policy_set_timeout(rf_policy *p, double seconds, struct rf_error *e);
+int rf_policy_set_memory_limit(rf_policy *p, unsigned long long bytes, struct rf_error *e);
+int rf_policy_set_pids_limit(rf_policy *p, unsigned long pids, struct rf_error *e);
+int rf_policy_set_cpu_limit(rf_policy *p, double cpus, struct rf_error *e);
+
 const char *rf_sandbox_mode_name(enum rf_sandbox_mode m);
 const char *rf_network_mode_name(enum rf_network_mode m);
 const char *rf_backend_name(enum rf_backend b);

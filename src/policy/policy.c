@@ -2,6 +2,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,6 +58,28 @@ void rf_path_rules_free(struct rf_path_rules *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].path);
+		free(r->v[i].spec);
+		free(r->v[i].source);
+	}
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+void rf_rules_add(struct rf_rules *r, const char *spec, const char *source)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = rf_xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	r->v[r->n++] = (struct rf_rule){
+		.spec = rf_xstrdup(spec),
+		.source = rf_xstrdup(source ? source : "default"),
+	};
+}
+
+void rf_rules_free(struct rf_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].spec);
 		free(r->v[i].source);
 	}
@@ -121,6 +144,9 @@ void rf_policy_free(rf_policy *p)
 	rf_path_rules_free(&p->read_only);
 	rf_path_rules_free(&p->hidden);
 	rf_path_rules_free(&p->protected_paths);
+	rf_rules_free(&p->allowed_domains);
+	rf_rules_free(&p->denied_domains);
+	rf_rules_free(&p->host_ports);
 	free(p);
 }
 
@@ -202,6 +228,70 @@ int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *sourc
 	if (!norm || strcmp(norm, "/") == 0 || strncmp(norm, "/..", 3) == 0)
 		return rf_fail(e, 0, "invalid protected path '%s'", relpath);
 	rf_path_rules_add(&p->protected_paths, norm + 1, relpath, source);
+	return 0;
+}
+
+static int add_domain_rule(struct rf_rules *r, const char *rule, const char *source, const char *what,
+			   struct rf_error *e)
+{
+	if (!rule || !*rule)
+		return rf_fail(e, 0, "empty %s rule", what);
+	rf_rules_add(r, rule, source);
+	return 0;
+}
+
+int rf_policy_add_allowed_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e)
+{
+	return add_domain_rule(&p->allowed_domains, rule, source, "allowed domain", e);
+}
+
+int rf_policy_add_denied_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e)
+{
+	return add_domain_rule(&p->denied_domains, rule, source, "denied domain", e);
+}
+
+int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct rf_error *e)
+{
+	if (port < 1 || port > 65535)
+		return rf_fail(e, 0, "host port %d is not a TCP port (1-65535)", port);
+	char spec[16];
+	snprintf(spec, sizeof spec, "%d", port);
+	for (size_t i = 0; i < p->host_ports.n; i++)
+		if (strcmp(p->host_ports.v[i].spec, spec) == 0)
+			return 0;
+	rf_rules_add(&p->host_ports, spec, source);
+	return 0;
+}
+
+int rf_policy_set_timeout(rf_policy *p, double seconds, struct rf_error *e)
+{
+	if (!(seconds >= 0) || seconds > 365.0 * 24 * 3600)
+		return rf_fail(e, 0, "timeout %g s is out of range", seconds);
+	p->limits.timeout_s = seconds;
+	return 0;
+}
+
+int rf_policy_set_memory_limit(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "memory limit %llu bytes is below 1 MiB", bytes);
+	p->limits.memory_bytes = bytes;
+	return 0;
+}
+
+int rf_policy_set_pids_limit(rf_policy *p, unsigned long pids, struct rf_error *e)
+{
+	if (pids == 1)
+		return rf_fail(e, 0, "a pids limit of 1 leaves no room for the command (the sandbox's init counts)");
+	p->limits.pids = pids;
+	return 0;
+}
+
+int rf_policy_set_cpu_limit(rf_policy *p, double cpus, struct rf_error *e)
+{
+	if (!(cpus >= 0) || cpus > 4096)
+		return rf_fail(e, 0, "cpu limit %g is out of range", cpus);
+	p->limits.cpus = cpus;
 	return 0;
 }
 

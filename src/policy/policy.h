@@ -21,6 +21,26 @@ struct rf_path_rules {
 	size_t n, cap;
 };
 
+/* A rule that is not a path: a domain pattern, a port. Kept as written;
+ * the code that enforces it (net/) parses and validates it. */
+struct rf_rule {
+	char *spec;   /* "registry.npmjs.org", "*.example.com:443", "5432" */
+	char *source; /* "default", "--allow-domain", "config.toml:12" */
+};
+
+struct rf_rules {
+	struct rf_rule *v;
+	size_t n, cap;
+};
+
+/* Resource limits; 0 = no limit. */
+struct rf_limits {
+	double timeout_s;                 /* wall clock: the whole sandbox dies */
+	unsigned long long memory_bytes;  /* the sandbox's memory */
+	unsigned long pids;               /* processes/threads at once */
+	double cpus;                      /* CPU time share, in cores (1.5 = one and a half) */
+};
+
 struct rf_policy {
 	enum rf_sandbox_mode sandbox_mode;
 	enum rf_network_mode network;
@@ -31,11 +51,19 @@ struct rf_policy {
 	struct rf_path_rules hidden;         /* absolute paths */
 	/* Protected names are relative to each writable root (".git/hooks"). */
 	struct rf_path_rules protected_paths;
+	/* network = allowlist: egress through the proxy to these; deny wins */
+	struct rf_rules allowed_domains;
+	struct rf_rules denied_domains;
+	/* host loopback ports reachable as 127.0.0.1:PORT inside */
+	struct rf_rules host_ports;
+	struct rf_limits limits;
 	char *home; /* $HOME used to expand ~; NULL = from environment */
 };
 
 void rf_path_rules_add(struct rf_path_rules *r, const char *path, const char *spec, const char *source);
 void rf_path_rules_free(struct rf_path_rules *r);
+void rf_rules_add(struct rf_rules *r, const char *spec, const char *source);
+void rf_rules_free(struct rf_rules *r);
 
 /* Expand a leading "~/" against home and normalise. Returns NULL (with *e)
  * when the result is not absolute. */

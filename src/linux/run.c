@@ -255,6 +255,7 @@ struct run {
 	int err_p[2], sync_p[2], status_p[2];
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
 	struct rf_notifier notifier;
+	struct rf_events *events;
 	int sigfd;
 	sigset_t old_sigs;
 	bool sigs_blocked;
@@ -280,6 +281,7 @@ static void run_release(struct run *run)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
+	rf_events_free(run->events);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -502,6 +504,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		free(run->cwd);
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}
+	run->events = rf_events_new(o->verbose);
 	if (prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
@@ -557,7 +560,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		/* pid 1 sent it before forking the command */
 		int listener = rf_recv_fd(run->notify_sk[0]);
 		if (listener < 0 || rf_notifier_init(&run->notifier, listener, &run->plan, p->network == RF_NET_ONLINE,
-						     o->verbose, e) < 0) {
+						     run->events, e) < 0) {
 			if (listener < 0)
 				rf_fail(e, errno, "cannot receive the seccomp listener from the sandbox");
 			kill_child(run);

@@ -41,15 +41,15 @@
 
 #define MAX_DATAGRAM (1 << 20) /* an addressed sendto larger than this is refused (EMSGSIZE) */
 
-int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online, FILE *verbose,
-		     struct rf_error *e)
+int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,
+		     struct rf_events *events, struct rf_error *e)
 {
 	struct seccomp_notif_sizes sizes;
 	memset(n, 0, sizeof *n);
 	n->fd = fd;
 	n->plan = plan;
 	n->online = online;
-	n->verbose = verbose;
+	n->events = events;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return rf_fail(e, errno, "cannot query seccomp notification sizes");
 	n->req_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
@@ -201,12 +201,15 @@ static long unix_call(struct rf_notifier *n, const struct seccomp_notif *req, in
 		return -ECONNREFUSED;
 	char where[PATH_MAX];
 	if (!socket_allowed(n, tfd, where, sizeof where)) {
-		n->denied++;
-		if (n->verbose) {
-			fprintf(n->verbose, "ringfence: denied %s to unix socket %s (not in a writable root)\n",
-				is_connect ? "connect" : "sendto", where[0] ? where : path);
-			fflush(n->verbose);
-		}
+		struct rf_violation v = {
+			.operation = is_connect ? "connect" : "sendto",
+			.target = where[0] ? where : path,
+			.rule = "unix-socket:outside-writable-roots",
+			.source = "default",
+			.pid = (pid_t)req->pid,
+			.err = EACCES,
+		};
+		rf_events_violation(n->events, &v);
 		return -EACCES;
 	}
 	struct sockaddr_un via = {.sun_family = AF_UNIX};

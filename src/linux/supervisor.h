@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "events.h"
 #include "plan.h"
 
 struct rf_error;
@@ -16,12 +17,11 @@ struct rf_notifier {
 	bool online;                /* host network namespace: abstract sockets are the host's */
 	void *req, *resp;
 	size_t req_size, resp_size;
-	FILE *verbose;
-	unsigned long denied;       /* refusals so far */
+	struct rf_events *events;   /* where refusals are reported (may be NULL) */
 };
 
-int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online, FILE *verbose,
-		     struct rf_error *e);
+int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,
+		     struct rf_events *events, struct rf_error *e);
 /* Receive one notification and answer it. Never blocks for long: a unix
  * connect the supervisor performs is bounded by a send timeout. */
 void rf_notifier_handle(struct rf_notifier *n);

@@ -28,6 +28,7 @@ struct rf_child_args {
 	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
 	int notify_sock;         /* -1, or where to send the seccomp listener fd */
 	bool pty_inside;         /* namespaces: make the pty in the sandbox's devpts, send the master */
+	char *const *exec_allow; /* plan/review: the only files Landlock lets execute (NULL = any) */
 	FILE *verbose;
 	double t0; /* rf_now() when the run began: --verbose shows elapsed ms */
 };

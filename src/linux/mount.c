@@ -97,10 +97,15 @@ static int new_fs(const char *type, const char *const *opts, unsigned int attrs,
 	return mnt;
 }
 
-static int new_tmpfs(const char *mode, const char *size, struct rf_error *e)
+static int new_tmpfs_noexec(const char *mode, const char *size, bool noexec, struct rf_error *e)
 {
 	const char *opts[] = {"mode", mode, "size", size, NULL};
-	return new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	return new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (noexec ? MOUNT_ATTR_NOEXEC : 0), e);
+}
+
+static int new_tmpfs(const char *mode, const char *size, struct rf_error *e)
+{
+	return new_tmpfs_noexec(mode, size, false, e);
 }
 
 static int attach(int mnt, int dest, const char *what, struct rf_error *e)
@@ -234,7 +239,7 @@ static int apply_dev(struct builder *b, size_t i, struct rf_error *e)
 	cleanup_fd int pts_mp = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pts_mp < 0 || attach(pts, pts_mp, "/dev/pts", e) < 0)
 		return pts_mp < 0 ? rf_fail(e, errno, "cannot open /dev/pts") : -1;
-	cleanup_fd int shm = new_tmpfs("1777", TMP_TMPFS_SIZE, e);
+	cleanup_fd int shm = new_tmpfs_noexec("1777", TMP_TMPFS_SIZE, b->plan->v[i].noexec, e);
 	if (shm < 0)
 		return -1;
 	cleanup_fd int shm_mp = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -330,7 +335,7 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 		if (dest < 0)
 			return -1;
 		bool sticky = strcmp(en->path, "/run") != 0;
-		cleanup_fd int fs = new_tmpfs(sticky ? "1777" : "0755", TMP_TMPFS_SIZE, e);
+		cleanup_fd int fs = new_tmpfs_noexec(sticky ? "1777" : "0755", TMP_TMPFS_SIZE, en->noexec, e);
 		if (fs < 0)
 			return -1;
 		return attach(fs, dest, en->path, e);
@@ -413,6 +418,8 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 			attrs |= MOUNT_ATTR_RDONLY;
 		if (strcmp(en->path, "/") == 0)
 			attrs = MOUNT_ATTR_NOSUID; /* danger-full-access: the host's /dev must keep working */
+		if (en->noexec)
+			attrs |= MOUNT_ATTR_NOEXEC; /* plan/review: see rf_plan_entry.noexec */
 		if (en->optional && access(en->path, F_OK) < 0)
 			continue;
 		b->trees[i] = clone_tree(en->path, true, attrs, e);

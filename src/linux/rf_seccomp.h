@@ -30,6 +30,9 @@ struct rf_seccomp_opts {
 	 * supervisor's user-notification listener (supervisor.c): that is where
 	 * unix path sockets outside the writable roots are refused, race-free. */
 	bool notify_connect;
+	/* Send execve() and execveat() to the listener: plan/review modes check
+	 * the program and its arguments against the tool list (notify_exec.c). */
+	bool notify_exec;
 };
 
 struct rf_seccomp_prog {
@@ -50,14 +53,16 @@ int rf_seccomp_compile(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *
 int rf_seccomp_compile_fresh(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e);
 
 /* Index of an option combination in the generated tables. */
-#define RF_SECCOMP_VARIANTS 8
+#define RF_SECCOMP_VARIANTS 16
 static inline unsigned rf_seccomp_variant(const struct rf_seccomp_opts *o)
 {
-	return (o && o->deny_inet ? 1u : 0u) | (o && o->deny_unix_socket ? 2u : 0u) | (o && o->notify_connect ? 4u : 0u);
+	return (o && o->deny_inet ? 1u : 0u) | (o && o->deny_unix_socket ? 2u : 0u) | (o && o->notify_connect ? 4u : 0u) |
+	       (o && o->notify_exec ? 8u : 0u);
 }
 static inline struct rf_seccomp_opts rf_seccomp_variant_opts(unsigned v)
 {
-	struct rf_seccomp_opts o = {.deny_inet = v & 1u, .deny_unix_socket = (v & 2u) != 0, .notify_connect = (v & 4u) != 0};
+	struct rf_seccomp_opts o = {.deny_inet = v & 1u, .deny_unix_socket = (v & 2u) != 0, .notify_connect = (v & 4u) != 0,
+				    .notify_exec = (v & 8u) != 0};
 	return o;
 }
 /* Sandbox child: install *prog with seccomp(SECCOMP_SET_MODE_FILTER, 0).

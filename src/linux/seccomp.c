@@ -314,6 +314,18 @@ static int build(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf
 		}
 	}
 
+	/* execve/execveat: plan/review tool lists, decided by the supervisor */
+	if (o && o->notify_exec) {
+		static const char *const exec_calls[] = { "execve", "execveat", NULL };
+		for (const char *const *c = exec_calls; *c; c++) {
+			if ((nr = resolve(*c)) < 0)
+				continue;
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+			if (rc < 0)
+				return scmp_err(e, rc, "cannot add the notify rule for", *c);
+		}
+	}
+
 	/* sockets */
 	const uint32_t eacces = SCMP_ACT_ERRNO(EACCES);
 	if (o && o->deny_inet) {
@@ -456,4 +468,6 @@ void rf_seccomp_describe(const struct rf_seccomp_opts *o, FILE *out)
 		fprintf(out, "seccomp: sockets: socket(AF_UNIX) -> EACCES (socketpair allowed)\n");
 	else
 		fprintf(out, "seccomp: sockets: not filtered by seccomp\n");
+	if (o && o->notify_exec)
+		fprintf(out, "seccomp: execve execveat -> the supervisor (plan/review tool list)\n");
 }

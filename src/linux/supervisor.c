@@ -37,6 +37,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "notify_exec.h"
 #include "util.h"
 
 #define MAX_DATAGRAM (1 << 20) /* an addressed sendto larger than this is refused (EMSGSIZE) */
@@ -293,6 +294,9 @@ void rf_notifier_handle(struct rf_notifier *n)
 	int cont = 0;
 	if (req->data.arch == AUDIT_ARCH_X86_64 && (req->data.nr == SYS_connect || req->data.nr == SYS_sendto))
 		cont = decide(n, req, &result);
+	else if (req->data.arch == AUDIT_ARCH_X86_64 && n->exec &&
+		 (req->data.nr == SYS_execve || req->data.nr == SYS_execveat))
+		cont = rf_notify_exec_decide(n, req, &result); /* plan/review tool lists */
 	if (cont) {
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else if (result < 0) {

@@ -10,6 +10,7 @@
 #include "plan.h"
 
 struct rf_error;
+struct rf_exec_tools;
 
 struct rf_notifier {
 	int fd;                     /* the listener */
@@ -18,6 +19,9 @@ struct rf_notifier {
 	void *req, *resp;
 	size_t req_size, resp_size;
 	struct rf_events *events;   /* where refusals are reported (may be NULL) */
+	/* plan/review mode: the tools execve is checked against (notify_exec.c);
+	 * NULL = execve is not sent to the listener */
+	const struct rf_exec_tools *exec;
 };
 
 int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,

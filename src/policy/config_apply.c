@@ -671,6 +671,25 @@ bool rf_config_trusts(const struct rf_config_layer *global, const char *workspac
 
 /* ---- the plan check ---- */
 
+/* How much of the host's own files a verdict exposes: a private tmpfs
+ * (/tmp) is writable but holds nothing of the host, a cache is the host's
+ * files read-only under a private layer. */
+static enum rf_access host_exposure(struct rf_plan_verdict v)
+{
+	if (!v.entry)
+		return RF_ACCESS_NONE;
+	switch (v.entry->kind) {
+	case RF_PLAN_BIND_RW:
+		return RF_ACCESS_WRITE;
+	case RF_PLAN_BIND_RO:
+	case RF_PLAN_PROTECT:
+	case RF_PLAN_CACHE:
+		return RF_ACCESS_READ;
+	default:
+		return RF_ACCESS_NONE;
+	}
+}
+
 static bool from_untrusted(const struct rf_settings *s, const char *source)
 {
 	size_t n = strlen(s->workspace_file);
@@ -723,14 +742,15 @@ int rf_config_check_plan(const rf_policy *p, const struct rf_plan *plan, struct 
 			const char *path = src->v[i].path;
 			struct rf_plan_verdict mine = rf_plan_lookup(plan, path);
 			struct rf_plan_verdict theirs = rf_plan_lookup(&bp, path);
-			if (mine.access > theirs.access)
+			enum rf_access m = host_exposure(mine), t = host_exposure(theirs);
+			if (m > t)
 				rc = rf_fail(e, 0,
 					     "%s would widen the policy: it makes %s %s (rule %s, %s) where the global "
 					     "policy allows %s; a workspace file can only narrow it. To allow this, list "
 					     "%s in trusted_workspaces of the global config file",
-					     s->workspace_file, path, mine.access == RF_ACCESS_WRITE ? "writable" : "readable",
+					     s->workspace_file, path, m == RF_ACCESS_WRITE ? "writable" : "readable",
 					     mine.entry ? mine.entry->rule : "?", mine.entry ? mine.entry->source : "?",
-					     theirs.access == RF_ACCESS_NONE ? "nothing" : "reading only", plan->workspace);
+					     t == RF_ACCESS_NONE ? "nothing" : "reading only", plan->workspace);
 		}
 	}
 	rf_plan_free(&bp);

@@ -129,8 +129,9 @@ int rf_policy_finish(rf_policy *p, struct rf_error *e);
 struct rf_explanation {
 	bool is_host;          /* a HOST[:PORT] question, else a path */
 	char target[4200];     /* the path as the sandbox resolves it, or host:port */
-	bool read, write;      /* paths */
-	bool exec;             /* paths, plan/review mode: may it be executed */
+	bool exists;           /* paths: it is there in the sandbox when the command starts */
+	bool read, write;      /* paths: may it be read; may it be created or changed */
+	bool exec;             /* paths: may it be executed (plan/review: only the mode's tools) */
 	bool connect;          /* hosts */
 	char rule[512];        /* "hidden:~/.ssh", "workspace", "network:offline" */
 	char source[512];      /* "default", "--hide", "/home/u/.config/ringfence/config.toml:12" */

@@ -27,6 +27,7 @@ static void print_json(const struct rf_explanation *x, const char *asked)
 	if (x->is_host) {
 		json_object_set_new(o, "connect", json_boolean(x->connect));
 	} else {
+		json_object_set_new(o, "exists", json_boolean(x->exists));
 		json_object_set_new(o, "read", json_boolean(x->read));
 		json_object_set_new(o, "write", json_boolean(x->write));
 		json_object_set_new(o, "exec", json_boolean(x->exec));
@@ -47,6 +48,8 @@ static void print_text(const rf_policy *p, const struct rf_explanation *x)
 	if (x->is_host) {
 		printf("  connect  %s\n", x->connect ? "allowed" : "denied");
 	} else {
+		if (!x->exists)
+			printf("  exists   no (when the command starts)\n");
 		printf("  read     %s\n", x->read ? "allowed" : "denied");
 		printf("  write    %s\n", x->write ? "allowed" : "denied");
 		if (rf_policy_conversation_mode(p) != RF_MODE_CHAT)

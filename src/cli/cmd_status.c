@@ -19,9 +19,9 @@ static const char *str(json_t *o, const char *key)
 static void row(const char *label, const char *value, const char *source)
 {
 	if (source && *source)
-		printf("  %-20s %-34s %s\n", label, value, source);
+		printf("  %-30s %-34s %s\n", label, value, source);
 	else
-		printf("  %-20s %s\n", label, value);
+		printf("  %-30s %s\n", label, value);
 }
 
 static void setting_row(const char *label, json_t *s)
@@ -42,8 +42,10 @@ static void list_rows(const char *label, json_t *arr, const char *key)
 		char v[600];
 		const char *spec = str(it, "spec");
 		const char *val = str(it, key);
-		if (*spec && strcmp(spec, val) != 0)
-			snprintf(v, sizeof v, "%s (%s)", spec, val);
+		if (*spec && spec[0] != '/' && spec[0] != '~' && strcmp(spec, val) != 0)
+			snprintf(v, sizeof v, "%s (%s)", spec, val); /* relative: say where */
+		else if (*spec)
+			snprintf(v, sizeof v, "%s", spec);
 		else
 			snprintf(v, sizeof v, "%s", val);
 		row(i == 0 ? label : "", v, str(it, "source"));
@@ -148,7 +150,7 @@ static void print_text(json_t *st)
 		printf("  - %s\n", json_string_value(it));
 
 	json_t *p = json_object_get(st, "policy");
-	printf("\npolicy %*s source\n", 49, "");
+	printf("\npolicy %*s source\n", 59, "");
 	json_t *sm = json_object_get(p, "sandbox_mode");
 	setting_row("sandbox_mode", sm);
 	if (json_object_get(sm, "configured")) {
@@ -157,17 +159,15 @@ static void print_text(json_t *st)
 		row("", buf, str(c, "source"));
 	}
 	setting_row("network", json_object_get(p, "network"));
-	setting_row("conversation mode", json_object_get(p, "conversation_mode"));
+	setting_row("mode (conversation)", json_object_get(p, "conversation_mode"));
 	json_t *ag = json_object_get(p, "agent");
 	row("agent", json_is_null(json_object_get(ag, "name")) ? "(none)" : str(ag, "name"), str(ag, "source"));
 	json_t *caps = json_object_get(ag, "capabilities");
 	json_array_foreach(caps, i, it)
 	{
-		snprintf(buf, sizeof buf, "%s %s", str(it, "name"),
-			 json_is_true(json_object_get(it, "granted")) ? "granted" : "withheld");
-		char how[300];
-		snprintf(how, sizeof how, "%s; %s", i == 0 ? str(ag, "capabilities_source") : "", str(it, "how"));
-		row(i == 0 ? "capabilities" : "", buf, i == 0 ? how : how + 2);
+		snprintf(buf, sizeof buf, "%s: %s (%s)", str(it, "name"),
+			 json_is_true(json_object_get(it, "granted")) ? "granted" : "withheld", str(it, "how"));
+		row(i == 0 ? "capabilities" : "", buf, i == 0 ? str(ag, "capabilities_source") : NULL);
 	}
 	list_rows("writable roots", json_object_get(p, "writable_roots"), "path");
 	list_rows("read-only grants", json_object_get(p, "read_only"), "path");
@@ -190,15 +190,15 @@ static void print_text(json_t *st)
 	json_object_foreach(cf, key, val)
 	{
 		char label[64];
-		snprintf(label, sizeof label, "confirm %s", key);
+		snprintf(label, sizeof label, "confirmations.%s", key);
 		row(label, json_is_true(json_object_get(val, "enabled")) ? "on (NOT implemented yet)" : "off",
 		    str(val, "source"));
 	}
 	json_t *win = json_object_get(p, "windows");
 	setting_row("windows.sandbox", json_object_get(win, "sandbox"));
-	row("windows.initialized", json_is_true(json_object_get(json_object_get(win, "sandbox_initialized"), "value")) ? "true" : "false",
+	row("windows.sandbox_initialized", json_is_true(json_object_get(json_object_get(win, "sandbox_initialized"), "value")) ? "true" : "false",
 	    str(json_object_get(win, "sandbox_initialized"), "source"));
-	row("windows.private_desktop",
+	row("windows.sandbox_private_desktop",
 	    json_is_true(json_object_get(json_object_get(win, "sandbox_private_desktop"), "value")) ? "true" : "false",
 	    str(json_object_get(win, "sandbox_private_desktop"), "source"));
 	printf("  (the [windows] settings are used by the Windows backend only)\n");

@@ -54,6 +54,22 @@ static bool stops_host_view(const struct rf_plan_verdict *v)
 	       v->entry->kind == RF_PLAN_DEV || v->entry->kind == RF_PLAN_PROC;
 }
 
+/* Is there a bind mount beneath `cur` on the way to cur/rest? Then the
+ * directories leading to it exist in the sandbox too (mount points), and
+ * the walk goes on. */
+static bool mount_on_the_way(const struct rf_plan *plan, const char *cur, const char *rest)
+{
+	cleanup_free char *joined = *rest ? rf_path_join(cur, rest) : rf_xstrdup(cur);
+	cleanup_free char *full = rf_path_normalize(joined);
+	for (size_t i = 0; full && i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind != RF_PLAN_SYMLINK && strcmp(en->path, cur) != 0 && rf_path_is_within(en->path, cur) &&
+		    rf_path_is_within(full, en->path))
+			return true;
+	}
+	return false;
+}
+
 /* Resolve `abs` as the sandbox would. Returns the path reached (malloc'd);
  * *stopped is set when a prefix of it is outside the host view (then the
  * rest was not resolved). */
@@ -86,7 +102,7 @@ static char *resolve_like_sandbox(const struct rf_plan *plan, const char *abs, b
 		free(cur);
 		cur = next;
 		struct rf_plan_verdict v = rf_plan_lookup(plan, cur);
-		if (stops_host_view(&v)) {
+		if (stops_host_view(&v) && !mount_on_the_way(plan, cur, r)) {
 			/* the remainder is named, not resolved */
 			if (*r) {
 				char *full = rf_path_join(cur, r);
@@ -156,6 +172,14 @@ int rf_explain_path(const rf_policy *p, const char *path, struct rf_explanation 
 	if (strcmp(where, abs) != 0)
 		say(x->detail, sizeof x->detail, "%s resolves to %s in the sandbox", abs, where);
 
+	struct stat st;
+	bool on_host = lstat(where, &st) == 0;
+	x->exists = on_host && en &&
+		    !(en->kind == RF_PLAN_HIDE && strcmp(en->path, where) != 0) && /* a cover is empty */
+		    !((en->kind == RF_PLAN_TMPFS || en->kind == RF_PLAN_DEV || en->kind == RF_PLAN_PROC) &&
+		      strcmp(en->path, where) != 0);
+	if (en && en->kind == RF_PLAN_PROTECT && en->missing)
+		x->exists = strcmp(en->path, where) == 0; /* the placeholder itself, empty */
 	if (!en) {
 		say(x->detail, sizeof x->detail, "%s is not mounted in the sandbox: it does not exist there", where);
 	} else if (en->kind == RF_PLAN_HIDE) {
@@ -175,6 +199,20 @@ int rf_explain_path(const rf_policy *p, const char *path, struct rf_explanation 
 		say(x->detail, sizeof x->detail, "does not exist yet: a read-only placeholder stands there during the run");
 	} else if (en->kind == RF_PLAN_CACHE) {
 		say(x->detail, sizeof x->detail, "writes go to a private layer that is discarded after the run");
+	} else if (!on_host) {
+		/* a hidden path that is absent on the host gets no cover: say so */
+		const struct rf_path_rule *h = NULL;
+		for (size_t i = 0; i < p->hidden.n && !h; i++)
+			if (rf_path_is_within(where, p->hidden.v[i].path))
+				h = &p->hidden.v[i];
+		if (h)
+			say(x->detail, sizeof x->detail, "does not exist; hidden:%s (%s) would cover it if it did%s", h->spec,
+			    h->source,
+			    x->write ? ", but a path that is missing when the sandbox starts is not covered: the command may "
+				       "create it (its own file)"
+				     : ", and nothing in the sandbox can create it here");
+		else
+			say(x->detail, sizeof x->detail, "does not exist on the host%s", x->write ? " (the command may create it)" : "");
 	}
 
 	/* executing it */

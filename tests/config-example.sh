@@ -4,7 +4,7 @@
 # FILE:LINE) in status. Also: the example is a valid config for `run`.
 #   tests/config-example.sh RINGFENCE DOCS/config.md
 set -u
-rf=$1 doc=$2
+rf=$(realpath "$1") doc=$(realpath "$2")
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 tmp=$(mktemp -d)

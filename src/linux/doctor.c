@@ -216,25 +216,53 @@ static void check_seccomp(struct rf_doctor *d, const struct rf_probe *pr)
 	}
 }
 
+/* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified on a hybrid v1+v2 system), "" if nowhere. */
+static void cgroup2_mount(char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	char line[4096];
+	while (fgets(line, sizeof line, f)) {
+		const char *sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		/* mount ID, parent ID, major:minor, root, mount point */
+		char mp[PATH_MAX];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1) {
+			snprintf(buf, cap, "%s", mp);
+			break;
+		}
+	}
+	fclose(f);
+}
+
 static void check_cgroup(struct rf_doctor *d)
 {
 	struct rf_doctor_check *c = add(d, "cgroup v2 delegation", RF_DOCTOR_OK);
+	char base[PATH_MAX];
+	cgroup2_mount(base, sizeof base);
 	struct statfs sf;
-	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC) {
+	if (!base[0] || statfs(base, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC) {
 		c->level = RF_DOCTOR_WARN;
-		snprintf(c->detail, sizeof c->detail, "/sys/fs/cgroup is not a cgroup v2 hierarchy: limits (--memory, --pids, --cpu) cannot use cgroups");
+		snprintf(c->detail, sizeof c->detail, "no cgroup v2 hierarchy is mounted: limits (--memory, --pids, --cpu) cannot use cgroups");
 		snprintf(c->fix, sizeof c->fix, "boot with systemd.unified_cgroup_hierarchy=1 (cgroup v2)");
 		return;
 	}
-	char self[4096];
-	if (rf_read_file("/proc/self/cgroup", self, sizeof self) <= 0 || strncmp(self, "0::", 3) != 0) {
+	char self[8192];
+	char *v2 = NULL; /* the "0::PATH" line: this process's cgroup v2 */
+	if (rf_read_file("/proc/self/cgroup", self, sizeof self) > 0)
+		v2 = strncmp(self, "0::", 3) == 0 ? self : strstr(self, "\n0::") ? strstr(self, "\n0::") + 1 : NULL;
+	if (!v2) {
 		c->level = RF_DOCTOR_WARN;
-		snprintf(c->detail, sizeof c->detail, "cannot tell which cgroup this process is in");
+		snprintf(c->detail, sizeof c->detail, "cannot tell which cgroup v2 this process is in");
 		return;
 	}
-	char *rel = self + 3;
+	char *rel = v2 + 3;
 	rel[strcspn(rel, "\n")] = '\0';
-	cleanup_free char *mine = rf_path_join("/sys/fs/cgroup", rel);
+	cleanup_free char *mine = rf_path_join(base, rel);
 	char name[64];
 	snprintf(name, sizeof name, "ringfence-doctor.%d", (int)getpid());
 	cleanup_free char *child = rf_path_join(mine, name);
@@ -270,12 +298,17 @@ static void check_cgroup(struct rf_doctor *d)
 	}
 	if (missing[0]) {
 		c->level = RF_DOCTOR_WARN;
-		snprintf(c->detail, sizeof c->detail, "a child cgroup of %s can be created, but its controllers lack: %s", mine,
-			 missing);
-		snprintf(c->fix, sizeof c->fix,
-			 "enable them for the children: echo '+memory +pids +cpu' > %s/cgroup.subtree_control (a cgroup with "
-			 "processes in it cannot: use a delegated leaf, e.g. systemd-run --user --scope -p Delegate=yes)",
-			 mine);
+		snprintf(c->detail, sizeof c->detail, "a child cgroup of %s can be created, but its controllers lack: %s%s", mine,
+			 missing, strcmp(base, "/sys/fs/cgroup") ? " (a hybrid v1+v2 system: the controllers are on v1)" : "");
+		if (strcmp(base, "/sys/fs/cgroup") != 0)
+			snprintf(c->fix, sizeof c->fix,
+				 "the controllers are bound to the cgroup v1 hierarchies: boot with "
+				 "systemd.unified_cgroup_hierarchy=1 so that they are on v2");
+		else
+			snprintf(c->fix, sizeof c->fix,
+				 "enable them for the children: echo '+memory +pids +cpu' > %s/cgroup.subtree_control (a cgroup "
+				 "with processes in it cannot: use a delegated leaf, e.g. systemd-run --user --scope -p Delegate=yes)",
+				 mine);
 	} else {
 		snprintf(c->detail, sizeof c->detail, "child cgroups of %s can be created with memory, pids and cpu", mine);
 	}

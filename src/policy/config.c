@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "toml.h"
+#include "units.h"
 #include "util.h"
 
 const char *const rf_capability_names[RF_CAP_COUNT] = {"push_to_repo", "github_api", "ticketing", "network_egress"};

@@ -158,12 +158,8 @@ enum rf_conversation_mode rf_policy_conversation_mode(const rf_policy *p);
 const struct rf_tool_list *rf_policy_tools(const rf_policy *p);
 bool rf_policy_allow_fallback(const rf_policy *p);
 
-/* ---- units (docs/config.md "Durations and sizes") ---- */
-/* "90", "30s", "1.5m", "2h", "1d", "250ms" -> seconds. Plain numbers are seconds. */
-int rf_parse_duration(const char *s, double *seconds, struct rf_error *e);
-/* "1073741824", "512M", "2GiB", "1.5G", "100MB" -> bytes. K/M/G/T and
- * KiB/MiB/GiB/TiB are powers of 1024; KB/MB/GB/TB powers of 1000. */
-int rf_parse_size(const char *s, unsigned long long *bytes, struct rf_error *e);
+/* Durations and sizes: rf_parse_duration, rf_parse_size (src/common/units.h,
+ * shared with the command-line flags). */
 
 /* ---- a parsed file ---- */
 

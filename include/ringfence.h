@@ -160,7 +160,7 @@ struct rf_run_result {
 	enum rf_effective_backend effective_backend;
 	char fallback_reason[256]; /* why the effective backend differs, "" if it does not */
 	int landlock_abi;          /* 0 when Landlock is not in use */
-	char warnings[1024];       /* newline-separated limitations of this run, "" if none */
+	char warnings[4096];       /* newline-separated limitations of this run, "" if none */
 };
 
 /* Run a command under the policy. Returns 0 when the command ran (whatever its

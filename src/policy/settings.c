@@ -165,9 +165,9 @@ void rf_policy_note_flag(rf_policy *p, const char *flag)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (strcmp(map[i].flag, flag) != 0)
 			continue;
+		/* (in plan/review the sandbox mode's source is that of the
+		 * configured mode: status names the mode for the effective one) */
 		cleanup_free char *src = rf_xasprintf("--%s", flag);
-		if (map[i].id == RF_SET_SANDBOX_MODE && s->mode != RF_MODE_CHAT)
-			continue; /* still read-only: the mode decides, and says so */
 		rf_setting_set_source(p, map[i].id, src);
 	}
 }

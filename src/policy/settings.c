@@ -325,8 +325,9 @@ int rf_policy_load_config(rf_policy *p, const struct rf_config_options *o, struc
 	s->global_state = RF_FILE_NOT_LOOKED;
 	if (!o->no_global_file && s->global_file) {
 		cleanup_fd int fd = open(s->global_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
-			return rf_fail(e, errno, "cannot read %s", s->global_file);
+		/* the default file may well not exist; one named explicitly must */
+		if (fd < 0 && (o->global_file || (errno != ENOENT && errno != ENOTDIR)))
+			return rf_fail(e, errno, "cannot read config file %s", s->global_file);
 		s->global_state = RF_FILE_ABSENT;
 		if (fd >= 0) {
 			if (parse_fd(fd, s->global_file, RF_CONFIG_GLOBAL, NULL, &global, e) < 0)

@@ -356,9 +356,18 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 			return -1;
 		int cover;
 		if (dir) {
-			/* an empty mode-000 tmpfs, made read-only after nested
-			 * entries (a worktree's git dir) have been mounted in it */
-			cover = new_fs("tmpfs", (const char *const[]){"mode", "0000", "size", SMALL_TMPFS_SIZE, NULL},
+			/* An empty tmpfs, made read-only after nested entries (a
+			 * linked worktree's common git dir inside the hidden source
+			 * checkout) have been mounted in it. Mode 000, or 111 when
+			 * it holds such entries: they must be reachable, and the
+			 * command has no capability to search a mode-000 dir. Not
+			 * listable either way, and nothing else is in it. */
+			bool nested = false;
+			for (size_t k = i + 1; k < b->plan->n && !nested; k++)
+				nested = b->plan->v[k].kind != RF_PLAN_SYMLINK && strcmp(b->plan->v[k].path, en->path) != 0 &&
+					 rf_path_is_within(b->plan->v[k].path, en->path);
+			cover = new_fs("tmpfs",
+				       (const char *const[]){"mode", nested ? "0111" : "0000", "size", SMALL_TMPFS_SIZE, NULL},
 				       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 		} else {
 			cover = open_tree(b->root, ".rf-cover", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);

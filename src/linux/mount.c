@@ -510,15 +510,60 @@ int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e
 
 /* ---- placeholders (supervisor side) ---- */
 
-static void remember(struct rf_placeholders *ph, const struct rf_plan_entry *en)
+/* The lock on the directory holding `path`, shared, taken once per
+ * directory: two fds of ours on one directory would make our own shared lock
+ * stand in the way of the exclusive one at the end. */
+static int lock_parent(struct rf_placeholders *ph, const char *path, size_t *out, struct rf_error *e)
 {
+	cleanup_free char *parent = rf_xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = openat2_path(AT_FDCWD, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			      RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return rf_fail(e, errno, "cannot open %s to lock the protected path %s", parent, path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		return rf_fail(e, err, "cannot inspect %s", parent);
+	}
+	for (size_t i = 0; i < ph->n_locks; i++) {
+		if (ph->locks[i].dev == st.st_dev && ph->locks[i].ino == st.st_ino) {
+			close(fd);
+			*out = i;
+			return 0;
+		}
+	}
+	if (flock(fd, LOCK_SH) < 0) {
+		int err = errno;
+		close(fd);
+		return rf_fail(e, err, "cannot lock %s", parent);
+	}
+	ph->locks = rf_xrealloc(ph->locks, (ph->n_locks + 1) * sizeof *ph->locks);
+	ph->locks[ph->n_locks] = (struct rf_placeholder_lock){.dev = st.st_dev, .ino = st.st_ino, .fd = fd};
+	*out = ph->n_locks++;
+	return 0;
+}
+
+static int remember(struct rf_placeholders *ph, const struct rf_plan_entry *en, struct rf_error *e)
+{
+	size_t lock = 0;
+	if (lock_parent(ph, en->path, &lock, e) < 0)
+		return -1;
 	ph->paths = rf_xrealloc(ph->paths, (ph->n + 1) * sizeof *ph->paths);
 	ph->is_dir = rf_xrealloc(ph->is_dir, (ph->n + 1) * sizeof *ph->is_dir);
 	ph->content = rf_xrealloc(ph->content, (ph->n + 1) * sizeof *ph->content);
+	ph->lock_of = rf_xrealloc(ph->lock_of, (ph->n + 1) * sizeof *ph->lock_of);
 	ph->paths[ph->n] = rf_xstrdup(en->path);
 	ph->is_dir[ph->n] = en->is_dir;
 	ph->content[ph->n] = en->content;
+	ph->lock_of[ph->n] = lock;
 	ph->n++;
+	return 0;
 }
 
 /* Create a placeholder so that it appears complete or not at all: made under
@@ -577,6 +622,13 @@ int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, stru
 		return rf_fail(e, errno, "cannot open workspace %s", workspace);
 	if (flock(ph->lock_fd, LOCK_SH) < 0)
 		return rf_fail(e, errno, "cannot lock workspace %s", workspace);
+	/* it is also the lock of the placeholders directly in the workspace */
+	struct stat st;
+	if (fstat(ph->lock_fd, &st) < 0)
+		return rf_fail(e, errno, "cannot inspect workspace %s", workspace);
+	ph->locks = rf_xcalloc(1, sizeof *ph->locks);
+	ph->locks[0] = (struct rf_placeholder_lock){.dev = st.st_dev, .ino = st.st_ino, .fd = ph->lock_fd};
+	ph->n_locks = 1;
 	return 0;
 }
 
@@ -588,8 +640,13 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 			continue;
 		/* every protected path is a candidate for removal at the end: it
 		 * may be a placeholder another run made */
-		remember(ph, en);
-		if (en->missing && create_one(en, e) < 0)
+		if (remember(ph, en, e) < 0)
+			return -1;
+		/* Seen when the plan was made, but removed since by the last run
+		 * out before we held its directory's lock: make it again. */
+		struct stat st;
+		bool gone = !en->missing && lstat(en->path, &st) < 0 && errno == ENOENT;
+		if ((en->missing || gone) && create_one(en, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -613,12 +670,14 @@ static bool is_placeholder(const char *path, bool is_dir, const char *content)
 
 void rf_placeholders_remove(struct rf_placeholders *ph)
 {
-	/* Only the last run out (exclusive lock) removes, deepest first. */
-	bool last_out = ph->lock_fd >= 0 && flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0;
-	for (size_t k = ph->n; last_out && k-- > 0;) {
+	/* Only the last run out (the exclusive lock on the placeholder's
+	 * directory) removes, deepest first. */
+	for (size_t i = 0; i < ph->n_locks; i++)
+		ph->locks[i].exclusive = flock(ph->locks[i].fd, LOCK_EX | LOCK_NB) == 0;
+	for (size_t k = ph->n; k-- > 0;) {
 		/* entries come sorted parents first; walk back for deepest first */
 		const char *path = ph->paths[k];
-		if (!is_placeholder(path, ph->is_dir[k], ph->content[k]))
+		if (!ph->locks[ph->lock_of[k]].exclusive || !is_placeholder(path, ph->is_dir[k], ph->content[k]))
 			continue;
 		if (ph->is_dir[k]) {
 			(void)rmdir(path); /* fails, as it should, if anything was put in it */
@@ -631,10 +690,18 @@ void rf_placeholders_remove(struct rf_placeholders *ph)
 	free(ph->paths);
 	free(ph->is_dir);
 	free(ph->content);
+	free(ph->lock_of);
 	ph->paths = NULL;
 	ph->is_dir = NULL;
 	ph->content = NULL;
+	ph->lock_of = NULL;
 	ph->n = 0;
+	for (size_t i = 0; i < ph->n_locks; i++)
+		if (ph->locks[i].fd != ph->lock_fd)
+			close(ph->locks[i].fd);
+	free(ph->locks);
+	ph->locks = NULL;
+	ph->n_locks = 0;
 	if (ph->lock_fd >= 0)
 		close(ph->lock_fd);
 	ph->lock_fd = -1;

@@ -302,6 +302,10 @@ static int protect_path(struct rf_plan *plan, const char *base, const char *rel,
 				       path, cur);
 		if (final || !S_ISDIR(st.st_mode)) {
 			add(plan, RF_PLAN_PROTECT, cur, rule, source, S_ISDIR(st.st_mode));
+			/* it may be another run's placeholder: whichever run ends
+			 * last recognises it by its content and removes it */
+			if (final && S_ISREG(st.st_mode))
+				last(plan)->content = placeholder_content(cur);
 			return 0;
 		}
 		/* Another run's placeholder (a concurrent run on this workspace):

@@ -207,44 +207,6 @@ static char *read_commondir(const char *gitdir)
 	return resolve(abs);
 }
 
-/* Hide the working trees of the other linked worktrees registered in
- * COMMON/worktrees/NAME/gitdir, and protect their admin dirs. */
-static void hide_other_worktrees(struct rf_plan *plan, const char *common, const char *own_admin)
-{
-	cleanup_free char *wtdir = rf_path_join(common, "worktrees");
-	DIR *d = opendir(wtdir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
-		cleanup_free char *admin_real = resolve(admin);
-		if (!admin_real || (own_admin && strcmp(admin_real, own_admin) == 0))
-			continue;
-		add(plan, RF_PLAN_PROTECT, admin_real, "git:other-worktree-admin", "default", true);
-		char buf[PATH_MAX + 1];
-		cleanup_free char *gf = rf_path_join(admin_real, "gitdir");
-		if (rf_read_file(gf, buf, sizeof buf) <= 0)
-			continue;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		cleanup_free char *dotgit = resolve(buf);
-		if (!dotgit)
-			continue;
-		cleanup_free char *tree = rf_xstrdup(dotgit);
-		char *slash = strrchr(tree, '/');
-		if (!slash || slash == tree)
-			continue;
-		*slash = '\0';
-		if (rf_path_is_within(plan->workspace, tree))
-			continue; /* never hide our own workspace */
-		cleanup_free char *rule = rf_xasprintf("hidden:other-worktree:%s", tree);
-		add(plan, RF_PLAN_HIDE, tree, rule, "default", true);
-	}
-	closedir(d);
-}
-
 /* What a missing file must hold for git to read it as if it were absent:
  * a commondir of "." names the git dir itself. */
 static const char *placeholder_content(const char *path)
@@ -254,6 +216,8 @@ static const char *placeholder_content(const char *path)
 		return ".\n";
 	if (strcmp(bn, "config") == 0 || strcmp(bn, "config.worktree") == 0)
 		return RF_PLACEHOLDER_CONFIG; /* a comment: valid, empty git config */
+	if (strcmp(bn, "locked") == 0)
+		return RF_PLACEHOLDER_LOCKED; /* git shows it as the lock reason */
 	return NULL;
 }
 
@@ -263,7 +227,7 @@ static bool placeholder_is_dir(const char *path, bool final)
 	if (!final)
 		return true;
 	return strcmp(bn, "config") != 0 && strcmp(bn, "commondir") != 0 && strcmp(bn, "config.worktree") != 0 &&
-	       strcmp(bn, "gitdir") != 0;
+	       strcmp(bn, "gitdir") != 0 && strcmp(bn, "locked") != 0;
 }
 
 /* Protect base/rel. Walk the components: the first one that is missing gets
@@ -345,6 +309,118 @@ static int protect_root(struct rf_plan *plan, const struct rf_policy *p, const c
 	return 0;
 }
 
+/* base/rel, where base is a bound root (a mount point) and rel names a file
+ * in a worktree admin dir: protected like every protected path, so that the
+ * directories between base and the file are mount points too. A worktree's
+ * admin dir (or the `worktrees` dir holding it) that could be renamed away
+ * would take its protected files along and leave room for a fresh admin dir
+ * with a planted `commondir` (git then reads a config of the agent's choosing,
+ * core.fsmonitor included, the next time you run git in that worktree). */
+static int protect_admin_file(struct rf_plan *plan, const char *base, const char *admin, const char *file,
+			      const char *spec, struct rf_error *e)
+{
+	size_t bl = strlen(base);
+	if (strcmp(admin, base) != 0 && rf_path_is_within(admin, base)) {
+		cleanup_free char *rel = rf_xasprintf("%s/%s", admin + bl + 1, file);
+		return protect_path(plan, base, rel, spec, "default", e);
+	}
+	return protect_path(plan, admin, file, spec, "default", e);
+}
+
+/* "gitdir: X" of the worktree whose admin dir's `gitdir` file names DOTGIT:
+ * does that .git file really point back to ADMIN? */
+static bool worktree_points_back(const char *dotgit, const char *admin)
+{
+	struct stat st;
+	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	cleanup_free char *tree = rf_xstrdup(dotgit);
+	*strrchr(tree, '/') = '\0';
+	cleanup_free char *back = read_gitdir_file(dotgit, tree);
+	return back && strcmp(back, admin) == 0;
+}
+
+/* The other linked worktrees registered in BASE/GITREL/worktrees/NAME (the
+ * common git dir; BASE is the bound root it lies in, GITREL its path below
+ * BASE, "" when it is BASE itself). own_admin: our own worktree's admin dir,
+ * NULL when the workspace is the main checkout.
+ *
+ * Their working trees are hidden. In a writable run their admin dirs are
+ * writable (`git gc` locks and expires every worktree's reflog there), but
+ * not what says where git goes next or what it reads as config (commondir,
+ * gitdir, config.worktree), nor the worktree's HEAD and index; and `locked`
+ * neither. With the working tree hidden, git in
+ * the sandbox takes the worktree for deleted, and `git gc` or `git worktree
+ * prune` would delete the admin dir of a worktree that lives on outside; a
+ * `locked` placeholder (removed after the run) keeps them off it.
+ *
+ * Only entries git could have made count: a real directory with a regular
+ * `gitdir` file. A symlink planted in `worktrees` would otherwise turn into a
+ * read-only bind of any host path (other users' homes, the host's /tmp) in the
+ * next run. And a tree is hidden only if its .git file points back to the
+ * admin dir, so a planted `gitdir` cannot hide /usr from every later run. */
+static int guard_other_worktrees(struct rf_plan *plan, const char *base, const char *gitrel, const char *own_admin,
+				 bool writable, struct rf_error *e)
+{
+	cleanup_free char *common = gitrel[0] ? rf_path_join(base, gitrel) : rf_xstrdup(base);
+	cleanup_free char *wtdir = rf_path_join(common, "worktrees");
+	struct stat st;
+	if (lstat(wtdir, &st) < 0)
+		return 0; /* no linked worktrees */
+	if (!S_ISDIR(st.st_mode))
+		return rf_fail(e, 0, "cannot protect the linked worktrees of %s: %s is not a directory (a symlink?)",
+			       common, wtdir);
+	DIR *d = opendir(wtdir);
+	if (!d)
+		return rf_fail(e, errno, "cannot list the linked worktrees in %s", wtdir);
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
+		cleanup_free char *gf = rf_path_join(admin, "gitdir");
+		struct stat ast, gst;
+		if (lstat(admin, &ast) < 0 || !S_ISDIR(ast.st_mode) || lstat(gf, &gst) < 0 || !S_ISREG(gst.st_mode))
+			continue; /* not a worktree admin dir git made */
+		if (own_admin && strcmp(admin, own_admin) == 0)
+			continue;
+		if (writable) {
+			/* HEAD and index only when present: a placeholder index
+			 * would break that worktree for you while the run lasts */
+			static const char *const files[] = {"commondir", "gitdir", "config.worktree", "locked",
+							    "HEAD", "index", NULL};
+			for (size_t i = 0; rc == 0 && files[i]; i++) {
+				cleanup_free char *f = rf_path_join(admin, files[i]);
+				struct stat fst;
+				if (i >= 4 && lstat(f, &fst) < 0)
+					continue;
+				cleanup_free char *spec = rf_xasprintf("other worktree admin %s", files[i]);
+				rc = protect_admin_file(plan, base, admin, files[i], spec, e);
+			}
+		}
+		char buf[PATH_MAX + 1];
+		if (rc < 0 || rf_read_file(gf, buf, sizeof buf) <= 0)
+			continue;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
+		cleanup_free char *dotgit = resolve(named);
+		if (!dotgit || !worktree_points_back(dotgit, admin))
+			continue; /* stale (moved or removed): nothing of it to hide */
+		cleanup_free char *tree = rf_xstrdup(dotgit);
+		char *slash = strrchr(tree, '/');
+		if (slash == tree)
+			continue;
+		*slash = '\0';
+		if (rf_path_is_within(plan->workspace, tree))
+			continue; /* never hide our own workspace */
+		cleanup_free char *rule = rf_xasprintf("hidden:other-worktree:%s", tree);
+		add(plan, RF_PLAN_HIDE, tree, rule, "default", true);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* A writable root (the workspace or --writable-root) and all that comes with
  * it: its protected paths and, for git linked worktrees, the common git dir. */
 static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
@@ -376,17 +452,23 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 			    "git-common-dir", "default", true);
 		}
 	}
-	if (common)
-		hide_other_worktrees(plan, common, admin);
-	else if (is_dir_path(dotgit))
-		hide_other_worktrees(plan, dotgit, NULL);
-
 	/* The git dir a .git file names: the common dir of a linked worktree,
 	 * or the directory of `git init --separate-git-dir`. Its hooks and
 	 * config are as dangerous as the workspace's own. */
 	const char *gitdir = common ? common : admin;
 	if (gitdir && !common && !rf_path_is_within(gitdir, root))
 		add(plan, writable ? RF_PLAN_BIND_RW : RF_PLAN_BIND_RO, gitdir, "git-dir", "default", true);
+
+	/* The git dir's other linked worktrees, relative to the bound root the
+	 * git dir lies in (itself, or this root). */
+	const char *git_base = gitdir && !rf_path_is_within(gitdir, root) ? gitdir : root;
+	const char *git_rel = !gitdir ? ".git"
+			      : git_base != root || strcmp(gitdir, root) == 0 ? ""
+									   : gitdir + strlen(root) + 1;
+	if ((gitdir || is_dir_path(dotgit)) &&
+	    guard_other_worktrees(plan, git_base, git_rel, common ? admin : NULL, writable, e) < 0)
+		return -1;
+
 	if (writable && protect_root(plan, p, root, gitdir, e) < 0)
 		return -1;
 	if (writable && admin) {
@@ -400,7 +482,7 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 		static const char *const admin_files[] = {"commondir", "gitdir", "config.worktree", NULL};
 		for (size_t i = 0; admin_files[i]; i++) {
 			cleanup_free char *spec = rf_xasprintf("worktree admin %s", admin_files[i]);
-			if (protect_path(plan, admin, admin_files[i], spec, "default", e) < 0)
+			if (protect_admin_file(plan, git_base, admin, admin_files[i], spec, e) < 0)
 				return -1;
 		}
 	}

@@ -2,6 +2,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +121,21 @@ rf_policy *rf_policy_new(void)
 	const char *home = getenv("HOME");
 	if (home && home[0] == '/')
 		p->home = rf_path_normalize(home);
+	/* With HOME unset or relative, the secrets of the caller's home as the
+	 * password database names it are still hidden: a workspace or a
+	 * --read-only grant may contain it (an agent started in ~ from a
+	 * cleared environment). That home itself is not made visible. */
+	cleanup_free char *pw_home = NULL;
+	if (!p->home) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0)
+			pw_home = rf_path_normalize(pw->pw_dir);
+	}
+	const char *secrets_home = p->home ? p->home : pw_home;
 	for (size_t i = 0; rf_default_hidden_home[i]; i++) {
-		if (!p->home)
+		if (!secrets_home)
 			break;
-		cleanup_free char *path = rf_path_join(p->home, rf_default_hidden_home[i]);
+		cleanup_free char *path = rf_path_join(secrets_home, rf_default_hidden_home[i]);
 		cleanup_free char *spec = rf_xasprintf("~/%s", rf_default_hidden_home[i]);
 		rf_path_rules_add(&p->hidden, path, spec, "default");
 	}

@@ -29,6 +29,9 @@ const char *const rf_default_hidden_system[] = {
 	"/etc/sudoers", "/etc/sudoers.d", "/etc/ssl/private", "/etc/ssh/ssh_host_rsa_key",
 	"/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key",
 	"/etc/ssh/ssh_host_dsa_key", "/etc/security/opasswd",
+	/* root-only copies and stores of credentials elsewhere in /etc, /var */
+	"/var/backups/shadow.bak", "/var/backups/gshadow.bak", "/var/cache/debconf/passwords.dat",
+	"/etc/krb5.keytab", "/etc/NetworkManager/system-connections",
 	NULL,
 };
 

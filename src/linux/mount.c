@@ -272,6 +272,8 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 {
 	const struct rf_plan_entry *en = &b->plan->v[i];
 	int lower = b->trees[i]; /* opened by clone_sources, closed with the trees */
+	if (lower < 0)
+		return 0; /* optional and absent */
 	cleanup_fd int layer = new_tmpfs("0755", TMP_TMPFS_SIZE, e);
 	if (layer < 0)
 		return -1;
@@ -409,6 +411,8 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 	for (size_t i = 0; i < b->plan->n; i++) {
 		const struct rf_plan_entry *en = &b->plan->v[i];
 		if (en->kind == RF_PLAN_CACHE) {
+			if (en->optional && access(en->path, F_OK) < 0)
+				continue; /* its placeholder could not be made */
 			/* the overlay's lower layer, opened while still visible */
 			b->trees[i] = open_source(en->path, e);
 			if (b->trees[i] < 0)
@@ -636,6 +640,17 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind == RF_PLAN_CACHE) {
+			/* A missing cache's placeholder is a convenience: when the
+			 * home refuses it, the run goes on without that cache. An
+			 * existing one may be another run's placeholder. */
+			if (remember(ph, en, e) < 0)
+				return -1;
+			struct rf_error ignored = {0};
+			if (en->missing)
+				(void)create_one(en, &ignored);
+			continue;
+		}
 		if (en->kind != RF_PLAN_PROTECT)
 			continue;
 		/* every protected path is a candidate for removal at the end: it

@@ -505,23 +505,60 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
 
 /* Package-manager caches under $HOME: writable through a private layer, so
  * `npm ci`, pip, cargo, go and maven work, yet nothing they write survives the
- * run (a poisoned cache would otherwise run in your next build outside). */
-static const char *const home_caches[] = {
-	".npm", ".cache", ".cargo/registry", ".cargo/git", "go/pkg/mod", ".m2/repository", ".gradle/caches",
-	".local/share/pnpm", ".yarn/berry/cache", NULL,
+ * run (a poisoned cache would otherwise run in your next build outside).
+ * `make`: also when missing (a fresh account has no ~/.npm yet, and npm, pip
+ * and cargo fail on a read-only home instead of doing without): the first
+ * missing component gets an empty placeholder directory on the host for the
+ * run, removed after it, and the private layer over it. The others only when
+ * they exist, so as not to litter every home with ~/go or ~/.m2. */
+static const struct {
+	const char *rel;
+	bool make;
+} home_caches[] = {
+	{".npm", true}, {".cache", true}, {".cargo/registry", true}, {".cargo/git", true},
+	{"go/pkg/mod", false}, {".m2/repository", false}, {".gradle/caches", false},
+	{".local/share/pnpm", false}, {".yarn/berry/cache", false},
 };
 
 static void add_caches(struct rf_plan *plan)
 {
 	if (!plan->home || strcmp(plan->home, "/") == 0)
 		return;
-	for (size_t i = 0; home_caches[i]; i++) {
-		cleanup_free char *path = rf_path_join(plan->home, home_caches[i]);
+	struct stat hst;
+	/* placeholders only in a home of the caller's own */
+	bool may_make = lstat(plan->home, &hst) == 0 && S_ISDIR(hst.st_mode) && hst.st_uid == geteuid();
+	for (size_t i = 0; i < sizeof home_caches / sizeof home_caches[0]; i++) {
+		cleanup_free char *path = rf_path_join(plan->home, home_caches[i].rel);
+		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i].rel);
 		struct stat st;
-		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue; /* absent, or a symlink: left read-only */
-		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i]);
-		add(plan, RF_PLAN_CACHE, path, rule, "default", true);
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				add(plan, RF_PLAN_CACHE, path, rule, "default", true);
+			continue; /* a symlink or a file: left read-only */
+		}
+		if (errno != ENOENT || !home_caches[i].make || !may_make)
+			continue;
+		/* the first missing component, under real directories only */
+		size_t k = strlen(plan->home) + 1;
+		for (;; k++) {
+			if (path[k] != '/' && path[k] != '\0')
+				continue;
+			char c = path[k];
+			path[k] = '\0';
+			int r = lstat(path, &st);
+			if (r < 0 || c == '\0')
+				break;
+			path[k] = c;
+			if (!S_ISDIR(st.st_mode))
+				break;
+		}
+		if (lstat(path, &st) == 0 || errno != ENOENT)
+			continue; /* a symlink or a file on the way */
+		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: placeholder, private layer, discarded)",
+							path + strlen(plan->home) + 1);
+		add(plan, RF_PLAN_CACHE, path, mrule, "default", true);
+		last(plan)->missing = true;
+		last(plan)->optional = true; /* if the placeholder cannot be made: no cache */
 	}
 }
 

@@ -499,8 +499,13 @@ static int run_steps(struct run *run, struct rf_error *e)
 		rf_plan_describe(&run->plan, o->verbose);
 	}
 	run->landlock_abi = rf_landlock_abi();
+	/* The caller's cwd when the sandbox shows that very directory (a bound
+	 * host tree), else the workspace: under a fresh filesystem (/tmp, /run)
+	 * the same path is an empty private directory, not the caller's. */
 	run->cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
-	if (!run->cwd || rf_plan_lookup(&run->plan, run->cwd).access == RF_ACCESS_NONE) {
+	const struct rf_plan_entry *cwd_en = run->cwd ? rf_plan_lookup(&run->plan, run->cwd).entry : NULL;
+	if (!cwd_en || (cwd_en->kind != RF_PLAN_BIND_RO && cwd_en->kind != RF_PLAN_BIND_RW &&
+			cwd_en->kind != RF_PLAN_PROTECT && cwd_en->kind != RF_PLAN_CACHE)) {
 		free(run->cwd);
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}

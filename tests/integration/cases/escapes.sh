@@ -62,3 +62,31 @@ t_root_only_system_secrets_hidden() {
 	sbp -- "$PROBE" read /var/cache/debconf/config.dat
 	expect_rc 0 "debconf's ordinary config (neighbour)"
 }
+
+t_cwd_under_private_tmp_is_the_workspace() {
+	# the caller in the host's /tmp, above the workspace: inside, that path
+	# is an empty private directory, not the caller's; the command starts
+	# in the workspace instead
+	cd "$RF_TEST_TMP" || return
+	HOME="$FAKE_HOME" sb_raw run --workspace "$WS" -- pwd
+	cd "$WS" || return
+	expect_rc 0 "pwd"
+	expect_true test "$OUT" = "$WS"
+}
+
+t_cwd_in_hidden_dir_is_the_workspace() {
+	cd "$FAKE_HOME/.ssh" || return
+	HOME="$FAKE_HOME" sb_raw run --workspace "$WS" -- sh -c 'pwd; ls'
+	cd "$WS" || return
+	expect_rc 0 "run from inside ~/.ssh"
+	expect_true test "$(echo "$OUT" | head -1)" = "$WS"
+	expect_not_out "id_rsa" "the hidden dir's listing"
+}
+
+t_cwd_in_visible_tree_kept() { # neighbour
+	cd /usr/share || return
+	HOME="$FAKE_HOME" sb_raw run --workspace "$WS" -- pwd
+	cd "$WS" || return
+	expect_rc 0 "pwd"
+	expect_true test "$OUT" = /usr/share
+}

@@ -593,7 +593,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (!run->use_ns)
 		kill_descendants();
 	if (run->use_ns && !s.have_report)
-		return rf_fail(e, 0, "the sandbox's init exited without reporting the command's status");
+		return rf_fail(e, 0, "cannot get the command's exit status: the sandbox's init exited without reporting it");
 	status_to_result(run->use_ns ? s.report : s.child_wstatus, r);
 	return 0;
 }

@@ -497,7 +497,7 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
 		if (en->kind == RF_PLAN_HIDE && rf_path_is_within(path, en->path) &&
 		    strncmp(en->rule, "hidden:worktree-source", 22) != 0 &&
 		    strncmp(en->rule, "hidden:other-worktree", 21) != 0)
-			return rf_fail(e, 0, "%s %s is inside hidden path %s (%s)", what, path,
+			return rf_fail(e, 0, "cannot use %s %s: it is inside hidden path %s (%s)", what, path,
 				       en->rule + strlen("hidden:"), en->source);
 	}
 	return 0;
@@ -627,8 +627,8 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		return 0;
 	}
 	if (strcmp(plan->workspace, "/") == 0)
-		return rf_fail(e, 0, "workspace / is the whole filesystem; use --sandbox-mode "
-				     "danger-full-access if that is really meant");
+		return rf_fail(e, 0, "cannot use workspace /: it is the whole filesystem (use --sandbox-mode "
+				     "danger-full-access if that is really meant)");
 
 	add_system(plan, p);
 	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home)) {
@@ -676,7 +676,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		if (!is_dir_path(real))
 			return rf_fail(e, ENOTDIR, "cannot use writable root %s (%s)", r->spec, r->source);
 		if (strcmp(real, "/") == 0)
-			return rf_fail(e, 0, "writable root / (%s) is the whole filesystem", r->source);
+			return rf_fail(e, 0, "cannot use writable root / (%s): it is the whole filesystem", r->source);
 		if (check_not_hidden(plan, real, "writable root", e) < 0)
 			return -1;
 		cleanup_free char *rule = rf_xasprintf("writable-root:%s", r->spec);

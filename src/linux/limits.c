@@ -193,10 +193,11 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 					     ? "without a user namespace RLIMIT_NPROC would count every process of the user"
 					     : "uid 0 is exempt from RLIMIT_NPROC";
 		if (L->pids_default) {
+			/* short: the fallback rung has more to say in the same buffer */
 			rep->pids = 0;
-			warn(r, "no process limit: the default of %lu cannot be enforced (%s, and %.300s): a fork bomb "
-				"is bounded only by the host's limits; %s",
-			     L->pids, whynot, why, DELEGATE_HINT);
+			warn(r, "no process limit: the default of %lu needs a pids cgroup here (%s); a fork bomb is "
+				"bounded only by the host's limits (ringfence doctor)",
+			     L->pids, rung != RF_LIMITS_NAMESPACES ? "no user namespace" : "uid 0 is exempt from RLIMIT_NPROC");
 		} else {
 			char w[800];
 			snprintf(w, sizeof w, "%s, and %.300s", whynot, why);

@@ -15,6 +15,7 @@
  *  4. pivot_root(".", ".") + umount2(MNT_DETACH): the old root is gone, not
  *     merely hidden under a chroot.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -579,6 +580,8 @@ static void remember(struct rf_placeholders *ph, const struct rf_plan_entry *en)
 	ph->n++;
 }
 
+#define PLACEHOLDER_TMP ".ringfence-new."
+
 /* Create a placeholder so that it appears complete or not at all: made under
  * a temporary name, marked, then renamed into place without replacing
  * anything. A concurrent run must never see an unmarked .git and take it for
@@ -595,7 +598,7 @@ static int create_one(const struct rf_plan_entry *en, struct rf_error *e)
 	if (pfd < 0)
 		return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
 	char tmp[64];
-	snprintf(tmp, sizeof tmp, ".ringfence-new.%d.%s", (int)getpid(), en->is_dir ? "d" : "f");
+	snprintf(tmp, sizeof tmp, PLACEHOLDER_TMP "%d.%s", (int)getpid(), en->is_dir ? "d" : "f");
 	if (en->is_dir) {
 		if (mkdirat(pfd, tmp, 0755) < 0)
 			return rf_fail(e, errno, "cannot create placeholder %s", en->path);
@@ -669,6 +672,40 @@ static bool is_placeholder(const char *path, bool is_dir, const char *content)
 	       rf_read_file(path, buf, sizeof buf) >= 0 && strcmp(buf, content) == 0;
 }
 
+/* A supervisor killed between making a placeholder under its temporary name
+ * and renaming it leaves the temporary name behind. Under the exclusive
+ * lock no other run is making one, so every temporary name in the
+ * placeholders' directories is such a leftover: an empty directory, or a
+ * file no bigger than a placeholder's content. */
+static void remove_stale_temporaries(const char *dir)
+{
+	cleanup_fd int dfd = openat2_path(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+					  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (dfd < 0)
+		return;
+	int scan = dup(dfd);
+	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	if (!d) {
+		if (scan >= 0)
+			close(scan);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (strncmp(de->d_name, PLACEHOLDER_TMP, strlen(PLACEHOLDER_TMP)) != 0 || n < 2 || de->d_name[n - 2] != '.')
+			continue;
+		struct stat st;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (de->d_name[n - 1] == 'd' && S_ISDIR(st.st_mode))
+			(void)unlinkat(dfd, de->d_name, AT_REMOVEDIR); /* only if empty */
+		else if (de->d_name[n - 1] == 'f' && S_ISREG(st.st_mode) && st.st_size <= 128)
+			(void)unlinkat(dfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 void rf_placeholders_remove(struct rf_placeholders *ph)
 {
 	/* Only the last run out (exclusive lock) removes, deepest first. */
@@ -683,6 +720,20 @@ void rf_placeholders_remove(struct rf_placeholders *ph)
 		} else {
 			(void)unlink(path);
 		}
+	}
+	for (size_t k = 0; last_out && k < ph->n; k++) {
+		cleanup_free char *dir = rf_xstrdup(ph->paths[k]);
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			continue;
+		*slash = '\0';
+		bool seen = false; /* each directory once */
+		for (size_t j = 0; j < k && !seen; j++) {
+			size_t dl = strlen(dir);
+			seen = strncmp(ph->paths[j], dir, dl) == 0 && ph->paths[j][dl] == '/' && !strchr(ph->paths[j] + dl + 1, '/');
+		}
+		if (!seen)
+			remove_stale_temporaries(dir);
 	}
 	for (size_t k = 0; k < ph->n; k++)
 		free(ph->paths[k]);

@@ -14,6 +14,17 @@
  *   rf-stress crash              die of SIGSEGV (a core dump, if allowed)
  *   rf-stress nproc              this process's RLIMIT_NPROC: "NPROC <soft> <hard>"
  *
+ * and attacks on the supervisor and the kernel that need more than one call:
+ *   rf-stress connect-race OK BAD SECONDS
+ *                                one thread connect()s over and over with a
+ *                                sockaddr_un that other threads keep flipping
+ *                                between OK (a socket the sandbox may use) and
+ *                                BAD (one it may not): the supervisor reads the
+ *                                address once and must never end up at BAD.
+ *                                "RACE ok=<n> refused=<n> other=<n>"
+ *   rf-stress memfd-secret       memfd_secret(2): "ALLOWED" or "DENIED <ERRNO>"
+ *   rf-stress pidfd-open PID     pidfd_open(2) on PID: "ALLOWED"/"DENIED <ERRNO>"
+ *
  * Output is flushed line by line so that a killed run still shows how far
  * it got. Links nothing of ringfence: it plays the untrusted command. */
 #include <errno.h>
@@ -23,6 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -47,6 +61,8 @@ static const char *errname(int err)
 	case EFBIG: return "EFBIG";
 	case EPERM: return "EPERM";
 	case EACCES: return "EACCES";
+	case ESRCH: return "ESRCH";
+	case ENOSYS: return "ENOSYS";
 	default: return strerror(err);
 	}
 }
@@ -198,6 +214,62 @@ static int spin(int nthreads, double seconds)
 	return 0;
 }
 
+static struct sockaddr_un race_addr;
+static char race_paths[2][sizeof race_addr.sun_path];
+static volatile int race_stop;
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; !race_stop; i++) {
+		/* byte by byte, so that the supervisor may see any mix of the two */
+		const char *src = race_paths[i & 1];
+		for (size_t k = 0; k < sizeof race_addr.sun_path; k++)
+			((volatile char *)race_addr.sun_path)[k] = src[k];
+	}
+	return NULL;
+}
+
+static int connect_race(const char *ok, const char *bad, double seconds)
+{
+	race_addr.sun_family = AF_UNIX;
+	snprintf(race_paths[0], sizeof race_paths[0], "%s", ok);
+	snprintf(race_paths[1], sizeof race_paths[1], "%s", bad);
+	memcpy(race_addr.sun_path, race_paths[0], sizeof race_addr.sun_path);
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, flipper, NULL);
+	long n_ok = 0, n_refused = 0, n_other = 0;
+	double until = now() + seconds;
+	while (now() < until) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		if (connect(fd, (struct sockaddr *)&race_addr, sizeof race_addr) == 0)
+			n_ok++;
+		else if (errno == EACCES || errno == EPERM)
+			n_refused++;
+		else
+			n_other++;
+		close(fd);
+	}
+	race_stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("RACE ok=%ld refused=%ld other=%ld\n", n_ok, n_refused, n_other);
+	return 0;
+}
+
+static int verdict(long rc)
+{
+	if (rc >= 0) {
+		printf("ALLOWED %ld\n", rc);
+		return 0;
+	}
+	printf("DENIED %s\n", errname(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -227,6 +299,12 @@ int main(int argc, char **argv)
 		printf("NPROC %llu %llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 		return 0;
 	}
+	if (!strcmp(a, "connect-race") && argc == 5)
+		return connect_race(argv[2], argv[3], atof(argv[4]));
+	if (!strcmp(a, "memfd-secret"))
+		return verdict(syscall(447 /* memfd_secret, x86_64 */, 0));
+	if (!strcmp(a, "pidfd-open") && argc == 3)
+		return verdict(syscall(434 /* pidfd_open */, atoi(argv[2]), 0));
 	fprintf(stderr, "rf-stress: unknown action or arguments: %s\n", a);
 	return 2;
 }

@@ -234,6 +234,10 @@ int rf_cg_locate(const char *proc_cgroup, const char *mountinfo, const char *con
 		char root[4096], mnt[4096];
 		if (!unescape(f[3], fl[3], root, sizeof root) || !unescape(f[4], fl[4], mnt, sizeof mnt))
 			continue;
+		/* the kernel prints absolute paths; anything else is not a mount
+		 * point to create cgroups under (found by fuzz_cgroup) */
+		if (root[0] != '/' || mnt[0] != '/')
+			continue;
 		size_t rl = strlen(root);
 		const char *rel;
 		if (strcmp(root, "/") == 0)

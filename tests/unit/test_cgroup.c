@@ -100,6 +100,9 @@ static void test_refusals(void **state)
 	expect(v2_proc, "", NULL, NULL);
 	expect("garbage\n::\n:\n", v2_mounts, NULL, NULL);
 	expect(v2_proc, "1 2 3\n- cgroup2\n41 31 0:38 / /x rw\n", NULL, NULL);
+	/* a mount point or root that is not absolute (fuzz_cgroup's first find) */
+	expect("0::/a\n", "1 0 0:1 / sys/fs/cgroup rw - cgroup2 none rw\n", NULL, NULL);
+	expect("0::/a\n", "1 0 0:1 x /sys/fs/cgroup rw - cgroup2 none rw\n", NULL, NULL);
 	/* a v1 line does not count as the unified one */
 	expect("1:pids:/a\n", v2_mounts, NULL, NULL);
 	char small[8];

@@ -41,7 +41,7 @@ static int cmp_int(const void *x, const void *y)
  * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	int keep[6];
+	int keep[6] = {0};
 	size_t n = 0;
 	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock};
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)

@@ -122,7 +122,7 @@ static const struct {
  * can only come from unshare or clone3), so it is not matched for clone. */
 static const struct {
 	uint64_t flag;
-	const char *name;
+	const char *name; // cppcheck-suppress unusedStructMember ; documents the flag in the table
 	bool clone_too;
 } ns_flags[] = {
 	{ CLONE_NEWUSER, "CLONE_NEWUSER", true },
@@ -137,7 +137,7 @@ static const struct {
 
 static const struct {
 	uint64_t req;
-	const char *name;
+	const char *name; // cppcheck-suppress unusedStructMember ; documents the request in the table
 } tty_ioctls[] = {
 	{ TIOCSTI, "TIOCSTI" },
 	{ TIOCLINUX, "TIOCLINUX" },

@@ -628,7 +628,6 @@ void rf_plan_describe(const struct rf_plan *plan, FILE *out)
 		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
 		if (en->kind == RF_PLAN_SYMLINK)
 			fprintf(out, " -> %s", en->target);
-		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing ? ", placeholder" : "",
-			strcmp(en->source, "default") ? "" : "");
+		fprintf(out, "  [%s%s]\n", en->rule, en->missing ? ", placeholder" : "");
 	}
 }

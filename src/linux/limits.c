@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,7 +295,8 @@ int rf_limits_poll_ms(const struct rf_limits_run *lr)
 		return 0;
 	if (left > 86400.0)
 		return 86400 * 1000;
-	return (int)ceil(left * 1000);
+	int ms = (int)(left * 1000); /* rounded up: never wake before the deadline */
+	return (double)ms < left * 1000 ? ms + 1 : ms;
 }
 
 bool rf_limits_expired(const struct rf_limits_run *lr)

@@ -50,12 +50,14 @@ _placeholders_in() {
 
 # _start_victim MARKER [OPTIONS]: a run whose command leaves daemons (a setsid
 # double fork, a background job) and then sleeps; returns with RF_PID set.
+# $WS/MARKER.started appears once the command runs (the marker alone is no
+# sign: ringfence's own command line carries it).
 _start_victim() {
 	local m=$1
 	shift
 	rf_setup_bin
 	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" "$@" -- \
-		sh -c "(setsid sh -c 'sleep 60; : $m' &) ; sleep 60 & \"$PROBE\" spawn-orphan 60 $WS/$m.pid >/dev/null; exec sh -c 'sleep 61; : $m-main'" \
+		sh -c "(setsid sh -c 'sleep 60; : $m' &) ; sleep 60 & \"$PROBE\" spawn-orphan 60 $WS/$m.pid >/dev/null; : > $WS/$m.started; exec sh -c 'sleep 61; : $m-main'" \
 		</dev/null >/dev/null 2>&1 &
 	RF_PID=$!
 }
@@ -66,7 +68,7 @@ t_kill_while_command_runs() {
 	_start_victim "$m" --pids 100 --timeout 60
 	local i
 	for i in $(seq 100); do
-		[ -s "$WS/$m.pid" ] && [ -n "$(host_procs_with "$m-main")" ] && break
+		[ -s "$WS/$m.pid" ] && [ -e "$WS/$m.started" ] && break
 		sleep 0.05
 	done
 	expect_true test -s "$WS/$m.pid"
@@ -88,7 +90,7 @@ t_kill_in_git_repo_while_running() {
 	_start_victim "$m"
 	local i
 	for i in $(seq 100); do
-		[ -n "$(host_procs_with "$m-main")" ] && break
+		[ -e "$WS/$m.started" ] && break
 		sleep 0.05
 	done
 	kill -9 "$RF_PID"
@@ -140,7 +142,7 @@ t_kill_supervisor_and_janitor() {
 	_start_victim "$m" --pids 200
 	local i
 	for i in $(seq 100); do
-		[ -n "$(host_procs_with "$m-main")" ] && break
+		[ -e "$WS/$m.started" ] && break
 		sleep 0.05
 	done
 	# ringfence's processes are the ones running the ringfence binary
@@ -164,7 +166,7 @@ t_sigterm_is_forwarded_and_cleans_up() { # neighbour: an ordinary kill
 	_start_victim "$m"
 	local i
 	for i in $(seq 100); do
-		[ -n "$(host_procs_with "$m-main")" ] && break
+		[ -e "$WS/$m.started" ] && break
 		sleep 0.05
 	done
 	kill -TERM "$RF_PID"

@@ -18,6 +18,9 @@ const char *const rf_default_hidden_home[] = {
 	".local/share/keyrings", ".pgpass", ".my.cnf", ".terraform.d/credentials.tfrc.json",
 	".mozilla", ".config/google-chrome", ".config/chromium",
 	".config/ringfence/secrets", /* the credential broker's store */
+	/* the agents' own credentials: a prompt-injected agent must not walk
+	 * off with the API keys it runs on */
+	".codex/auth.json", ".claude/.credentials.json", ".config/github-copilot", ".gemini/oauth_creds.json",
 	NULL,
 };
 

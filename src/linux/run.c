@@ -26,6 +26,7 @@
 
 #include "child.h"
 #include "landlock.h"
+#include "rf_limits.h"
 #include "plan.h"
 #include "policy.h"
 #include "sandbox.h"
@@ -95,7 +96,21 @@ struct supervisor {
 	int child_wstatus;
 	bool have_report;
 	int report;        /* the command's wait status as reported by init */
+	struct rf_limits_run *limits; /* the deadline; the run's cgroup */
+	bool timed_out;
 };
+
+/* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
+ * it; without one the command leads its own process group; the run's
+ * cgroup, where there is one, catches anything else. */
+static void kill_on_timeout(struct supervisor *s)
+{
+	s->timed_out = true;
+	if (!s->child_is_init)
+		(void)kill(-s->child, SIGKILL);
+	(void)kill(s->child, SIGKILL);
+	rf_limits_kill(s->limits);
+}
 
 static void pump(int from, int to, bool *open_flag)
 {
@@ -127,8 +142,12 @@ static void supervise(struct supervisor *s)
 		if (s->notifier && !s->child_done)
 			pf[i_notify = n++] = (struct pollfd){.fd = s->notifier->fd, .events = POLLIN};
 		/* once the child is gone, drain the pty without blocking forever */
-		int timeout = s->child_done ? 0 : -1;
+		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
+		if (!s->child_done && !s->timed_out && rf_limits_expired(s->limits)) {
+			kill_on_timeout(s);
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 && s->child_done) {
@@ -186,11 +205,19 @@ static void supervise(struct supervisor *s)
 	}
 }
 
-/* Read the error pipe until EOF: empty means the command was exec'd. */
-static ssize_t read_setup_error(int fd, char *buf, size_t cap)
+/* Read the error pipe until EOF: empty means the command was exec'd.
+ * Returns -2 when the run's deadline passes first. */
+static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr)
 {
 	size_t len = 0;
+	buf[0] = '\0';
 	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int pr = poll(&pf, 1, rf_limits_poll_ms(lr));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0 || rf_limits_expired(lr))
+			return -2;
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -205,8 +232,9 @@ static ssize_t read_setup_error(int fd, char *buf, size_t cap)
 }
 
 /* Kill everything the command left behind when there is no pid namespace
- * to do it: as child subreaper, orphans were reparented to us. */
-static void kill_descendants(void)
+ * to do it: as child subreaper, orphans were reparented to us. The
+ * cgroup janitor (`spare`) is ours too, and stays. */
+static void kill_descendants(pid_t spare)
 {
 	for (int round = 0; round < 100; round++) {
 		bool any = false;
@@ -224,14 +252,16 @@ static void kill_descendants(void)
 				continue;
 			char *rp = strrchr(buf, ')');
 			int ppid = 0;
-			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self && atoi(de->d_name) != spare) {
 				(void)kill((pid_t)atoi(de->d_name), SIGKILL);
 				any = true;
 			}
 		}
 		closedir(d);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			any = true;
+		pid_t w;
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+			if (w != spare)
+				any = true;
 		if (!any)
 			return;
 		usleep(1000);
@@ -256,6 +286,7 @@ struct run {
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
 	struct rf_notifier notifier;
 	struct rf_events *events;
+	struct rf_limits_run limits;
 	int sigfd;
 	sigset_t old_sigs;
 	bool sigs_blocked;
@@ -282,6 +313,8 @@ static void run_release(struct run *run)
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
 	rf_events_free(run->events);
+	/* the sandbox is gone by now: its cgroup goes too */
+	rf_limits_release(&run->limits, run->r);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -346,6 +379,8 @@ static int prepare_channels(struct run *run, struct rf_error *e)
 static int start_namespaces(struct run *run, struct rf_error *e)
 {
 	const rf_policy *p = run->p;
+	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_NAMESPACES, run->t0, run->r, e) < 0)
+		return -1;
 	struct rf_seccomp_opts so = {.notify_connect = true};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
 		return -1;
@@ -370,6 +405,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
 		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
 		rf_placeholders_remove(&run->ph);
+		rf_limits_abandon(&run->limits);
 		close_fd(&run->notify_sk[0]);
 		close_fd(&run->notify_sk[1]);
 		run->args.notify_sock = -1;
@@ -414,6 +450,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	if (run->landlock_abi < 3)
 		return rf_fail(e, 0, "cannot sandbox: %s, and Landlock ABI %d is too old for the fallback (need 3)",
 			       r->fallback_reason, run->landlock_abi);
+	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_LANDLOCK, run->t0, r, e) < 0)
+		return -1;
 	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
 	if (!mkdtemp(run->private_tmp)) {
 		run->private_tmp[0] = '\0';
@@ -442,6 +480,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 static int start_unsandboxed(struct run *run, struct rf_error *e)
 {
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
+	if (rf_limits_prepare(&run->limits, run->p, RF_LIMITS_NONE, run->t0, run->r, e) < 0)
+		return -1;
 	if (open_host_pty(run, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
@@ -456,18 +496,21 @@ static int release_child(struct run *run, struct rf_error *e)
 	close_fd(&run->err_p[1]);
 	close_fd(&run->sync_p[0]);
 	close_fd(&run->status_p[1]);
-	if (run->use_ns) {
-		if (rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
-			return -1;
-		if (rf_write_all(run->sync_p[1], "1", 1) < 0)
-			return rf_fail(e, errno, "cannot start the sandbox");
-	}
+	if (run->use_ns && rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
+		return -1;
+	/* the run's cgroup holds the child before it runs anything */
+	if (rf_limits_attach(&run->limits, run->child, e) < 0)
+		return -1;
+	if ((run->use_ns || run->limits.wait_for_cgroup) && rf_write_all(run->sync_p[1], "1", 1) < 0)
+		return rf_fail(e, errno, "cannot start the sandbox");
 	close_fd(&run->sync_p[1]);
 	if (run->have_pty)
 		close_fd(&run->pty.slave);
 
 	char msg[1100];
-	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg);
+	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits);
+	if (mlen == -2)
+		return 2; /* the deadline passed during set-up */
 	if (mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK) {
 		warn(run->r, "%s", msg + 1);
 		return 1;
@@ -523,6 +566,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_wr = run->status_p[1],
 		.pty_slave = -1,
 		.notify_sock = -1,
+		.limits = &run->limits,
 		.verbose = o->verbose,
 		.t0 = run->t0,
 	};
@@ -549,6 +593,18 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (released < 0) {
 		kill_child(run);
 		return -1;
+	}
+	if (released == 2) {
+		struct supervisor s = {.child = run->child, .child_is_init = run->use_ns, .limits = &run->limits};
+		kill_on_timeout(&s);
+		kill_child(run);
+		if (!run->use_ns)
+			kill_descendants(run->limits.janitor);
+		r->timed_out = true;
+		r->exit_code = -1;
+		r->signal = SIGKILL;
+		r->exit_status = RF_EXIT_TIMEOUT;
+		return 0;
 	}
 	if (run->args.pty_inside) {
 		/* pid 1 sends the pty master first, then the seccomp listener */
@@ -581,6 +637,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_rd = run->use_ns ? run->status_p[0] : -1,
 		.pty = run->have_pty ? &run->pty : NULL,
 		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
+		.limits = &run->limits,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
@@ -591,7 +648,14 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (run->have_pty)
 		rf_pty_restore(&run->pty);
 	if (!run->use_ns)
-		kill_descendants();
+		kill_descendants(run->limits.janitor);
+	if (s.timed_out) {
+		r->timed_out = true;
+		r->exit_code = -1;
+		r->signal = SIGKILL;
+		r->exit_status = RF_EXIT_TIMEOUT;
+		return 0;
+	}
 	if (run->use_ns && !s.have_report)
 		return rf_fail(e, 0, "cannot get the command's exit status: the sandbox's init exited without reporting it");
 	status_to_result(run->use_ns ? s.report : s.child_wstatus, r);
@@ -614,6 +678,7 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
 		.notifier = {.fd = -1},
+		.limits = {.janitor = -1, .janitor_fd = -1},
 		.sigfd = -1,
 		.child = -1,
 	};

@@ -15,8 +15,10 @@ struct rf_error;
 
 /* ---- mount.c: the plan applied in a new mount namespace ---- */
 /* Builds the new root from the plan and pivots into it. Runs in the sandbox
- * child with full capabilities in its own user namespace. */
-int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e);
+ * child with full capabilities in its own user namespace. The writable
+ * tmpfs (/tmp, /run, /dev/shm, cache layers) share one of `tmpfs_bytes`
+ * (0: half the RAM). */
+int rf_mount_apply(const struct rf_plan *plan, unsigned long long tmpfs_bytes, FILE *verbose, struct rf_error *e);
 
 /* Supervisor side: create the placeholders for protected paths that do not
  * exist yet (so a read-only mount can land on them), and remove them after

@@ -503,6 +503,42 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
 	return 0;
 }
 
+/* A grant (read-only path, writable root) is bound where its path resolves.
+ * A symlink on that path that lies in a place the sandbox can write (the
+ * workspace, a writable root) may have been planted by an earlier run: a
+ * `--writable-root build/out` replaced by `out -> ~` would otherwise make
+ * the home writable in the next run. Such a grant is refused. `writable`
+ * holds the resolved writable places. */
+static int check_no_planted_symlink(const char *path, char *const *writable, size_t n_writable, const char *what,
+				    const char *spec, const char *source, struct rf_error *e)
+{
+	cleanup_free char *cur = rf_xstrdup(path);
+	for (char *p = cur + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		struct stat st;
+		if (lstat(cur, &st) == 0 && S_ISLNK(st.st_mode)) {
+			/* where the link itself lives, resolved */
+			cleanup_free char *parent = rf_xstrdup(cur);
+			char *slash = strrchr(parent, '/');
+			slash[slash == parent ? 1 : 0] = '\0';
+			cleanup_free char *real_parent = realpath(parent, NULL);
+			for (size_t i = 0; real_parent && i < n_writable; i++)
+				if (rf_path_is_within(real_parent, writable[i]))
+					return rf_fail(e, 0,
+						       "cannot use %s %s (%s): %s is a symlink inside the writable %s, "
+						       "which the sandbox could have planted; name the real path instead",
+						       what, spec, source, cur, writable[i]);
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
 /* Package-manager caches under $HOME: writable through a private layer, so
  * `npm ci`, pip, cargo, go and maven work, yet nothing they write survives the
  * run (a poisoned cache would otherwise run in your next build outside).
@@ -637,6 +673,26 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 			add_caches(plan);
 	}
 
+	/* the places the sandbox will be able to write, resolved */
+	struct rf_strv writable_real = {0};
+	rf_strv_push(&writable_real, plan->workspace);
+	for (size_t i = 0; p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && i < p->writable_roots.n; i++) {
+		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		if (real)
+			rf_strv_push(&writable_real, real);
+	}
+	int planted = 0;
+	for (size_t i = 0; planted == 0 && i < p->read_only.n; i++)
+		planted = check_no_planted_symlink(p->read_only.v[i].path, writable_real.v, writable_real.n,
+						   "read-only path", p->read_only.v[i].spec, p->read_only.v[i].source, e);
+	for (size_t i = 0; planted == 0 && i < p->writable_roots.n; i++)
+		planted = check_no_planted_symlink(p->writable_roots.v[i].path, writable_real.v, writable_real.n,
+						   "writable root", p->writable_roots.v[i].spec,
+						   p->writable_roots.v[i].source, e);
+	rf_strv_free(&writable_real);
+	if (planted < 0)
+		return -1;
+
 	for (size_t i = 0; i < p->read_only.n; i++) {
 		const struct rf_path_rule *r = &p->read_only.v[i];
 		cleanup_free char *real = resolve(r->path);
@@ -695,7 +751,6 @@ void rf_plan_describe(const struct rf_plan *plan, FILE *out)
 		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
 		if (en->kind == RF_PLAN_SYMLINK)
 			fprintf(out, " -> %s", en->target);
-		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing ? ", placeholder" : "",
-			strcmp(en->source, "default") ? "" : "");
+		fprintf(out, "  [%s%s]\n", en->rule, en->missing ? ", placeholder" : "");
 	}
 }

@@ -19,6 +19,9 @@ const char *const rf_default_hidden_home[] = {
 	".local/share/keyrings", ".pgpass", ".my.cnf", ".terraform.d/credentials.tfrc.json",
 	".mozilla", ".config/google-chrome", ".config/chromium",
 	".config/ringfence/secrets", /* the credential broker's store */
+	/* the agents' own credentials: a prompt-injected agent must not walk
+	 * off with the API keys it runs on */
+	".codex/auth.json", ".claude/.credentials.json", ".config/github-copilot", ".gemini/oauth_creds.json",
 	NULL,
 };
 
@@ -121,6 +124,8 @@ rf_policy *rf_policy_new(void)
 	p->sandbox_mode = RF_SANDBOX_WORKSPACE_WRITE;
 	p->network = RF_NET_OFFLINE;
 	p->backend = RF_BACKEND_NATIVE;
+	p->limits.pids = RF_DEFAULT_PIDS;
+	p->limits.pids_default = true;
 	const char *home = getenv("HOME");
 	if (home && home[0] == '/')
 		p->home = rf_path_normalize(home);
@@ -299,6 +304,7 @@ int rf_policy_set_pids_limit(rf_policy *p, unsigned long pids, struct rf_error *
 	if (pids == 1)
 		return rf_fail(e, 0, "a pids limit of 1 leaves no room for the command (the sandbox's init counts)");
 	p->limits.pids = pids;
+	p->limits.pids_default = false;
 	return 0;
 }
 
@@ -307,6 +313,22 @@ int rf_policy_set_cpu_limit(rf_policy *p, double cpus, struct rf_error *e)
 	if (!(cpus >= 0) || cpus > 4096)
 		return rf_fail(e, 0, "cpu limit %g is out of range", cpus);
 	p->limits.cpus = cpus;
+	return 0;
+}
+
+int rf_policy_set_memory_per_process(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "per-process memory limit %llu bytes is below 1 MiB", bytes);
+	p->limits.memory_per_process_bytes = bytes;
+	return 0;
+}
+
+int rf_policy_set_tmpfs_size(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "tmpfs size %llu bytes is below 1 MiB", bytes);
+	p->limits.tmpfs_bytes = bytes;
 	return 0;
 }
 

@@ -28,6 +28,8 @@ struct rf_child_args {
 	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
 	int notify_sock;         /* -1, or where to send the seccomp listener fd */
 	bool pty_inside;         /* namespaces: make the pty in the sandbox's devpts, send the master */
+	const int *net_ports;    /* namespaces: listen on 127.0.0.1:PORT inside, send each socket */
+	size_t n_net_ports;      /*   (the proxy, host ports), before the pty master */
 	FILE *verbose;
 	double t0; /* rf_now() when the run began: --verbose shows elapsed ms */
 };

@@ -6,7 +6,9 @@
  * dumpable) has a line whose local end is our peer and whose remote end is
  * us, with the client socket's inode. The process holding that inode is
  * found among the processes in the same network namespace (their
- * /proc/PID/fd). Socket inodes are unique on the host, so the answer cannot
+ * /proc/PID/fd); the namespace is the accepted socket's own (SIOCGSKNS:
+ * init's /proc/PID/ns is closed to an unprivileged supervisor, init being
+ * non-dumpable). Socket inodes are unique on the host, so the answer cannot
  * be another process's. Used for refusals only, and rate-limited by the
  * caller: a /proc walk is cheap, but not free. */
 #include "peer.h"
@@ -18,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool v4_of(const struct sockaddr_storage *ss, unsigned *addr, unsigned *port)
@@ -89,13 +94,16 @@ pid_t rf_net_peer_pid(pid_t init, int fd)
 	unsigned long inode = client_inode(init, fd);
 	if (!inode)
 		return 0;
-	char want[48], netns[64], path[64];
+	char want[48];
 	snprintf(want, sizeof want, "socket:[%lu]", inode);
-	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)init);
-	ssize_t n = readlink(path, netns, sizeof netns - 1);
-	if (n <= 0)
+	int ns = ioctl(fd, SIOCGSKNS);
+	if (ns < 0)
 		return 0;
-	netns[n] = '\0';
+	struct stat nst;
+	int rc = fstat(ns, &nst);
+	close(ns);
+	if (rc < 0)
+		return 0;
 	DIR *d = opendir("/proc");
 	if (!d)
 		return 0;
@@ -104,13 +112,12 @@ pid_t rf_net_peer_pid(pid_t init, int fd)
 	while (!found && (de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		char ns[64], nspath[300];
+		char nspath[300];
+		struct stat st;
 		snprintf(nspath, sizeof nspath, "/proc/%s/ns/net", de->d_name);
-		ssize_t m = readlink(nspath, ns, sizeof ns - 1);
-		if (m <= 0)
+		if (stat(nspath, &st) < 0 || st.st_ino != nst.st_ino || st.st_dev != nst.st_dev)
 			continue;
-		ns[m] = '\0';
-		if (strcmp(ns, netns) == 0 && holds_inode(de->d_name, want))
+		if (holds_inode(de->d_name, want))
 			found = (pid_t)atoi(de->d_name);
 	}
 	closedir(d);

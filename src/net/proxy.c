@@ -379,11 +379,16 @@ static void connected(struct conn *c)
 	(void)setsockopt(c->upstream.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	stat_add(px, &px->stats.tunnels);
 	if (c->proto != P_FORWARD && px->cfg.verbose) {
-		char addr[RF_NET_ADDR_TEXT];
+		char addr[RF_NET_ADDR_TEXT], via[sizeof c->decision.rule + RF_NET_ADDR_TEXT + 16] = "";
 		rf_net_addr_format(&c->addrs[c->next_addr], addr, sizeof addr);
-		vlog(px, "%s %s -> %s (%s, from %s)",
+		/* a name's address that only an IP rule let through: name that rule too */
+		struct rf_net_decision d = c->decision;
+		rf_net_decide_address(px->cfg.rules, &c->addrs[c->next_addr], c->port, NULL, 0, &d);
+		if (c->host.kind == RF_NET_HOST_NAME && strcmp(d.rule, c->decision.rule) != 0)
+			snprintf(via, sizeof via, "; %s by %s", addr, d.rule);
+		vlog(px, "%s %s -> %s (%s, from %s%s)",
 		     c->proto == P_SOCKS ? "SOCKS5" : c->http_forward ? "HTTP" : "CONNECT", c->target, addr,
-		     c->decision.rule, c->decision.source ? c->decision.source : "default");
+		     c->decision.rule, c->decision.source ? c->decision.source : "default", via);
 	}
 	if (c->proto == P_HTTP && !c->http_forward) {
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -480,8 +485,6 @@ static void addresses_known(struct conn *c, const struct rf_net_addr *own, size_
 		struct rf_net_decision d = c->decision;
 		rf_net_decide_address(c->px->cfg.rules, &c->addrs[i], c->port, own, n_own, &d);
 		if (d.allowed) {
-			if (kept == 0)
-				c->decision = d; /* an IP rule that admits it is the one to name */
 			c->addrs[kept++] = c->addrs[i];
 		} else if (!refused) {
 			first_refusal = d;

@@ -69,8 +69,15 @@ int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *sourc
  * or "*.example.com" (subdomains only), optionally ":PORT"; deny rules win. */
 int rf_policy_add_allowed_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
 int rf_policy_add_denied_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
-/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host. */
+/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host.
+ * At most RF_MAX_HOST_PORTS. */
+#define RF_MAX_HOST_PORTS 64
 int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct rf_error *e);
+/* "NAME=IP[,IP...]": the allowlist proxy answers NAME with these addresses
+ * instead of asking DNS (like curl --resolve; meant for tests). The answer
+ * is checked like a DNS answer: a loopback or private address still needs
+ * an IP rule. */
+int rf_policy_add_proxy_resolve(rf_policy *p, const char *spec, const char *source, struct rf_error *e);
 
 /* Resource limits (0 = none). */
 int rf_policy_set_timeout(rf_policy *p, double seconds, struct rf_error *e);

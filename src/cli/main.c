@@ -29,7 +29,16 @@ static void usage(FILE *out)
 	      "  --read-only PATH      make PATH visible, read-only (repeatable)\n"
 	      "  --hide PATH           make PATH unreadable (repeatable; ~ is $HOME)\n"
 	      "  --protect REL         keep REL read-only inside every writable root (repeatable)\n"
-	      "  --network MODE        offline (default: own loopback only) | online\n"
+	      "  --network MODE        offline (default: own loopback only) | allowlist (egress only\n"
+	      "                        through ringfence's proxy, to allowed domains) | online\n"
+	      "  --allow-domain RULE   allowlist: let RULE through (repeatable): example.com,\n"
+	      "                        *.example.com (subdomains only), an IP or CIDR, each\n"
+	      "                        optionally :PORT\n"
+	      "  --deny-domain RULE    allowlist: refuse RULE even if allowed (repeatable)\n"
+	      "  --host-port PORT      127.0.0.1:PORT inside reaches the host's 127.0.0.1:PORT\n"
+	      "                        (repeatable; offline and allowlist)\n"
+	      "  --proxy-resolve NAME=IP[,IP]  the proxy resolves NAME to IP instead of asking DNS\n"
+	      "                        (for tests; still checked: a private IP needs an IP rule)\n"
 	      "  --backend NAME        native (default) | none (NO sandbox: development only)\n"
 	      "  --json                write the result as one JSON object to fd 3\n"
 	      "  --result FILE         write the result as one JSON object to FILE\n"
@@ -88,6 +97,10 @@ enum {
 	OPT_PIDS,
 	OPT_CPU,
 	OPT_TMPFS_SIZE,
+	OPT_ALLOW_DOMAIN,
+	OPT_DENY_DOMAIN,
+	OPT_HOST_PORT,
+	OPT_PROXY_RESOLVE,
 };
 
 static const struct option run_options[] = {
@@ -111,6 +124,10 @@ static const struct option run_options[] = {
 	{"pids", required_argument, NULL, OPT_PIDS},
 	{"cpu", required_argument, NULL, OPT_CPU},
 	{"tmpfs-size", required_argument, NULL, OPT_TMPFS_SIZE},
+	{"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+	{"deny-domain", required_argument, NULL, OPT_DENY_DOMAIN},
+	{"host-port", required_argument, NULL, OPT_HOST_PORT},
+	{"proxy-resolve", required_argument, NULL, OPT_PROXY_RESOLVE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -195,7 +212,7 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NETWORK: {
 			enum rf_network_mode m;
 			if (rf_network_mode_parse(optarg, &m) < 0)
-				die("invalid --network '%s' (offline, online)", optarg);
+				die("invalid --network '%s' (offline, allowlist, online)", optarg);
 			rf_policy_set_network(p, m);
 			break;
 		}
@@ -220,6 +237,24 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_VERBOSE:
 			o.verbose = stderr;
+			break;
+		case OPT_ALLOW_DOMAIN:
+			rc = rf_policy_add_allowed_domain(p, optarg, "--allow-domain", &err);
+			break;
+		case OPT_DENY_DOMAIN:
+			rc = rf_policy_add_denied_domain(p, optarg, "--deny-domain", &err);
+			break;
+		case OPT_HOST_PORT: {
+			char *end = NULL;
+			errno = 0;
+			long port = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || port < 1 || port > 65535)
+				die("invalid --host-port '%s' (a TCP port, 1-65535)", optarg);
+			rc = rf_policy_add_host_port(p, (int)port, "--host-port", &err);
+			break;
+		}
+		case OPT_PROXY_RESOLVE:
+			rc = rf_policy_add_proxy_resolve(p, optarg, "--proxy-resolve", &err);
 			break;
 		case OPT_HELP:
 			usage(stdout);

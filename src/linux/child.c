@@ -187,6 +187,15 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	if (a->policy->network != RF_NET_ONLINE) {
 		step(a, "network namespace: loopback only");
 		die_if(rf_net_loopback_up(&e), &e);
+		/* the proxy's and the host ports' listeners, for the supervisor */
+		for (size_t i = 0; i < a->n_net_ports; i++) {
+			int fd = rf_net_listen_loopback(a->net_ports[i], &e);
+			die_if(fd, &e);
+			if (rf_send_fd(a->notify_sock, fd) < 0)
+				rf_child_die(errno, "cannot hand the listener on 127.0.0.1:%d to the supervisor",
+					     a->net_ports[i]);
+			close(fd);
+		}
 	}
 	enter_cwd(a);
 	struct rf_child_args cmd_args = *a;

@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -29,6 +31,8 @@
 #include "rf_limits.h"
 #include "plan.h"
 #include "policy.h"
+#include "proxy.h"
+#include "rules.h"
 #include "sandbox.h"
 #include "supervisor.h"
 #include "rf_seccomp.h"
@@ -67,6 +71,35 @@ static void build_env(char *const *in, const char *tmpdir, struct rf_strv *out)
 	rf_strv_push_take(out, rf_xasprintf("TMPDIR=%s", tmpdir));
 	if (!out->v)
 		rf_strv_push(out, "PATH=/usr/local/bin:/usr/bin:/bin");
+}
+
+/* Allowlist mode: every proxy variable points at ringfence's proxy (a
+ * caller's own proxy would be unreachable from inside anyway). One port
+ * speaks HTTP and SOCKS5; ALL_PROXY uses socks5h so that names are resolved
+ * by the proxy. The sandbox's own loopback stays direct. */
+static void proxy_env(struct rf_strv *env, int port)
+{
+	static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", NULL};
+	size_t keep = 0;
+	for (size_t i = 0; i < env->n; i++) {
+		bool drop = false;
+		for (size_t k = 0; names[k] && !drop; k++) {
+			size_t len = strlen(names[k]);
+			drop = strncasecmp(env->v[i], names[k], len) == 0 && env->v[i][len] == '=';
+		}
+		if (drop)
+			free(env->v[i]);
+		else
+			env->v[keep++] = env->v[i];
+	}
+	env->n = keep;
+	env->v[keep] = NULL;
+	for (int lower = 0; lower < 2; lower++) {
+		rf_strv_push_take(env, rf_xasprintf("%s=http://127.0.0.1:%d", lower ? "http_proxy" : "HTTP_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=http://127.0.0.1:%d", lower ? "https_proxy" : "HTTPS_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=socks5h://127.0.0.1:%d", lower ? "all_proxy" : "ALL_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=localhost,127.0.0.1,::1", lower ? "no_proxy" : "NO_PROXY"));
+	}
 }
 
 static void status_to_result(int status, struct rf_run_result *r)
@@ -297,6 +330,12 @@ struct run {
 	pid_t child;
 	struct rf_child_args args;
 	double t0;
+	/* network: the listeners pid 1 makes inside (the proxy's first) */
+	struct rf_net_rules net_rules;
+	int net_ports[1 + RF_MAX_HOST_PORTS];
+	size_t n_net_ports;
+	int proxy_port; /* 0: no proxy (not allowlist) */
+	struct rf_proxy *proxy;
 };
 
 static void close_fd(int *fd)
@@ -308,6 +347,9 @@ static void close_fd(int *fd)
 
 static void run_release(struct run *run)
 {
+	rf_proxy_stop(run->proxy);
+	run->proxy = NULL;
+	rf_net_rules_free(&run->net_rules);
 	if (run->sigs_blocked)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
@@ -391,8 +433,12 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
+	if (run->proxy_port)
+		proxy_env(&run->env, run->proxy_port);
 	run->args.envp = run->env.v;
 	run->args.seccomp = &run->prog;
+	run->args.net_ports = run->net_ports;
+	run->args.n_net_ports = run->n_net_ports;
 	unsigned long flags = RF_NS_FLAGS_BASE | (p->network == RF_NET_ONLINE ? 0 : CLONE_NEWNET);
 	run->child = rf_clone_ns(flags);
 	if (run->child == 0)
@@ -410,6 +456,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 		close_fd(&run->notify_sk[1]);
 		run->args.notify_sock = -1;
 		run->args.pty_inside = false;
+		run->args.n_net_ports = 0;
 		rf_seccomp_prog_free(&run->prog);
 		rf_strv_free(&run->env);
 		return 1;
@@ -450,6 +497,12 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	if (run->landlock_abi < 3)
 		return rf_fail(e, 0, "cannot sandbox: %s, and Landlock ABI %d is too old for the fallback (need 3)",
 			       r->fallback_reason, run->landlock_abi);
+	/* Without a network namespace nothing could hold the command to the
+	 * proxy: an inet socket would reach everything. */
+	if (p->network == RF_NET_ALLOWLIST)
+		return rf_fail(e, 0, "cannot enforce network allowlist: %s, so there is no network namespace "
+				     "(use --network offline or online)",
+			       r->fallback_reason);
 	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_LANDLOCK, run->t0, r, e) < 0)
 		return -1;
 	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
@@ -473,6 +526,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	     run->private_tmp);
 	if (p->network == RF_NET_ONLINE)
 		warn(r, "fallback: network online uses the host network directly");
+	if (p->network == RF_NET_OFFLINE && p->host_ports.n)
+		warn(r, "fallback: host ports are not forwarded (no inet sockets without a network namespace)");
 	return fork_child(run, rf_child_landlock_only, e);
 }
 
@@ -482,6 +537,9 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
 	if (rf_limits_prepare(&run->limits, run->p, RF_LIMITS_NONE, run->t0, run->r, e) < 0)
 		return -1;
+	if (run->p->network != RF_NET_ONLINE)
+		warn(run->r, "backend = none: network %s is not enforced (the host network is reachable)",
+		     rf_network_mode_name(run->p->network));
 	if (open_host_pty(run, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
@@ -520,6 +578,95 @@ static int release_child(struct run *run, struct rf_error *e)
 	return 0;
 }
 
+/* Network rules checked and the listeners planned before anything starts:
+ * the proxy's port (3128 unless a host port takes it), then the host ports.
+ * Rules the mode does not use are said to be ignored. */
+static int plan_network(struct run *run, struct rf_error *e)
+{
+	const rf_policy *p = run->p;
+	if (rf_net_rules_build(p, &run->net_rules, e) < 0)
+		return -1;
+	bool rules = p->allowed_domains.n || p->denied_domains.n || p->proxy_resolve.n;
+	if (p->network != RF_NET_ALLOWLIST && rules)
+		warn(run->r, "network %s: the domain rules are ignored (they apply to network allowlist)",
+		     rf_network_mode_name(p->network));
+	if (p->network == RF_NET_ONLINE) {
+		if (p->host_ports.n)
+			warn(run->r, "network online: host ports need no forwarding (the host's loopback, every port "
+				     "of it, is reachable)");
+		return 0;
+	}
+	if (p->network == RF_NET_ALLOWLIST && p->backend == RF_BACKEND_NATIVE) {
+		if (!p->allowed_domains.n)
+			warn(run->r, "network allowlist with no allowed domains: every connection is refused");
+		int port = 3128;
+		for (bool taken = true; taken; port++) {
+			taken = false;
+			for (size_t i = 0; i < p->host_ports.n; i++)
+				taken = taken || atoi(p->host_ports.v[i].spec) == port;
+			if (!taken)
+				break;
+		}
+		run->proxy_port = port;
+		run->net_ports[run->n_net_ports++] = port;
+	}
+	for (size_t i = 0; i < p->host_ports.n && p->backend == RF_BACKEND_NATIVE; i++)
+		run->net_ports[run->n_net_ports++] = atoi(p->host_ports.v[i].spec);
+	return 0;
+}
+
+/* pid 1 made the listeners inside and sent them first: the proxy takes them. */
+static int start_proxy(struct run *run, struct rf_error *e)
+{
+	struct rf_proxy_listener ls[1 + RF_MAX_HOST_PORTS];
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < run->args.n_net_ports; i++) {
+		int fd = rf_recv_fd(run->notify_sk[0]);
+		if (fd < 0) {
+			rc = rf_fail(e, errno, "cannot receive the listener on 127.0.0.1:%d from the sandbox",
+				     run->net_ports[i]);
+			break;
+		}
+		ls[n] = (struct rf_proxy_listener){.fd = fd, .kind = RF_PROXY_LISTEN_FORWARD};
+		if (run->proxy_port && i == 0) {
+			ls[n].kind = RF_PROXY_LISTEN_PROXY;
+		} else {
+			struct sockaddr_in *t = (struct sockaddr_in *)&ls[n].target;
+			t->sin_family = AF_INET;
+			t->sin_port = htons((uint16_t)run->net_ports[i]);
+			t->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			ls[n].target_len = sizeof *t;
+		}
+		n++;
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			close(ls[i].fd);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	struct rf_proxy_config c = {
+		.rules = &run->net_rules,
+		.listeners = ls,
+		.n_listeners = n,
+		.events = run->events,
+		.verbose = run->o->verbose,
+		.sandbox_init = run->child,
+	};
+	if (rf_proxy_start(&c, &run->proxy, e) < 0)
+		return -1;
+	if (run->o->verbose) {
+		if (run->proxy_port)
+			fprintf(run->o->verbose, "ringfence: [%7.2f ms] proxy on 127.0.0.1:%d inside (HTTP, CONNECT, SOCKS5)\n",
+				(rf_now() - run->t0) * 1e3, run->proxy_port);
+		for (size_t i = run->proxy_port ? 1 : 0; i < run->args.n_net_ports; i++)
+			fprintf(run->o->verbose, "ringfence: host port 127.0.0.1:%d forwarded in\n", run->net_ports[i]);
+	}
+	return 0;
+}
+
 /* The whole sequence; every failure returns -1 with *e and leaves the
  * release to rf_run(). */
 static int run_steps(struct run *run, struct rf_error *e)
@@ -530,8 +677,6 @@ static int run_steps(struct run *run, struct rf_error *e)
 
 	if (!o->argv || !o->argv[0])
 		return rf_fail(e, 0, "no command given");
-	if (p->network == RF_NET_ALLOWLIST)
-		return rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
 	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
 	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
 		return -1;
@@ -553,7 +698,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}
 	run->events = rf_events_new(o->verbose);
-	if (prepare_channels(run, e) < 0)
+	if (plan_network(run, e) < 0 || prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
 		.policy = p,
@@ -606,8 +751,12 @@ static int run_steps(struct run *run, struct rf_error *e)
 		r->exit_status = RF_EXIT_TIMEOUT;
 		return 0;
 	}
+	if (start_proxy(run, e) < 0) {
+		kill_child(run);
+		return -1;
+	}
 	if (run->args.pty_inside) {
-		/* pid 1 sends the pty master first, then the seccomp listener */
+		/* pid 1 sends the pty master next, then the seccomp listener */
 		int master = rf_recv_fd(run->notify_sk[0]);
 		if (master < 0) {
 			rf_fail(e, errno, "cannot receive the pseudo-terminal from the sandbox");
@@ -627,6 +776,10 @@ static int run_steps(struct run *run, struct rf_error *e)
 			kill_child(run);
 			return -1;
 		}
+		/* a direct connect past the proxy fails in the kernel (no route);
+		 * the listener reports it */
+		if (p->network != RF_NET_ONLINE)
+			run->notifier.inet_rule = p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
 	}
 	if (run->have_pty && released == 0)
 		rf_pty_enter_raw(&run->pty);
@@ -642,6 +795,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
 	supervise(&s);
+	rf_proxy_stop(run->proxy); /* nothing is left inside to use it */
+	run->proxy = NULL;
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox finished\n", (rf_now() - run->t0) * 1e3);
 	run->child = -1;

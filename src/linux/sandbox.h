@@ -62,6 +62,9 @@ int rf_caps_drop_all(struct rf_error *e);
 
 /* ---- net.c ---- */
 int rf_net_loopback_up(struct rf_error *e);
+/* A TCP socket listening on 127.0.0.1:port of the current network
+ * namespace (for the supervisor's proxy and host-port forwarder). */
+int rf_net_listen_loopback(int port, struct rf_error *e);
 
 /* ---- init.c: pid 1 of the sandbox ---- */
 /* Forward signals to the command's process group, reap every child, and

@@ -18,6 +18,11 @@ struct rf_notifier {
 	void *req, *resp;
 	size_t req_size, resp_size;
 	struct rf_events *events;   /* where refusals are reported (may be NULL) */
+	/* With a network namespace of the sandbox's own, an inet connect() or
+	 * sendto() to anything but its loopback fails in the kernel (no route);
+	 * when set, such attempts (and DNS queries, which cannot work inside)
+	 * are reported under this rule ("network:offline"). NULL: not reported. */
+	const char *inet_rule;
 };
 
 int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,

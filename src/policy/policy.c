@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "rules.h"
 
 /* Secrets under $HOME that no agent command should read. */
 const char *const rf_default_hidden_home[] = {
@@ -167,6 +168,7 @@ void rf_policy_free(rf_policy *p)
 	rf_rules_free(&p->allowed_domains);
 	rf_rules_free(&p->denied_domains);
 	rf_rules_free(&p->host_ports);
+	rf_rules_free(&p->proxy_resolve);
 	free(p);
 }
 
@@ -256,6 +258,9 @@ static int add_domain_rule(struct rf_rules *r, const char *rule, const char *sou
 {
 	if (!rule || !*rule)
 		return rf_fail(e, 0, "empty %s rule", what);
+	struct rf_net_rule parsed; /* the syntax: src/net/rules.h */
+	if (rf_net_rule_parse(rule, &parsed, e) < 0)
+		return -1;
 	rf_rules_add(r, rule, source);
 	return 0;
 }
@@ -279,7 +284,18 @@ int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct r
 	for (size_t i = 0; i < p->host_ports.n; i++)
 		if (strcmp(p->host_ports.v[i].spec, spec) == 0)
 			return 0;
+	if (p->host_ports.n >= RF_MAX_HOST_PORTS)
+		return rf_fail(e, 0, "more than %d host ports", RF_MAX_HOST_PORTS);
 	rf_rules_add(&p->host_ports, spec, source);
+	return 0;
+}
+
+int rf_policy_add_proxy_resolve(rf_policy *p, const char *spec, const char *source, struct rf_error *e)
+{
+	struct rf_net_override o;
+	if (rf_net_override_parse(spec, &o, e) < 0)
+		return -1;
+	rf_rules_add(&p->proxy_resolve, spec, source);
 	return 0;
 }
 

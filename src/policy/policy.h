@@ -63,6 +63,8 @@ struct rf_policy {
 	struct rf_rules denied_domains;
 	/* host loopback ports reachable as 127.0.0.1:PORT inside */
 	struct rf_rules host_ports;
+	/* NAME=IP answers for the proxy's resolver (tests; checked like DNS answers) */
+	struct rf_rules proxy_resolve;
 	struct rf_limits limits;
 	char *home; /* $HOME used to expand ~; NULL = from environment */
 };

@@ -99,12 +99,24 @@ int rf_sandbox_mode_parse(const char *s, enum rf_sandbox_mode *out);
 int rf_network_mode_parse(const char *s, enum rf_network_mode *out);
 int rf_backend_parse(const char *s, enum rf_backend *out);
 
+/* What the supervisor watches to report denials (docs/events.md). */
+enum rf_audit {
+	RF_AUDIT_WRITES = 0, /* default: every write-intent file call (costs nothing measurable) */
+	RF_AUDIT_OFF,        /* none (unix sockets are still mediated: that is enforcement) */
+	RF_AUDIT_READS,      /* writes, and every open: reads of hidden paths are reported too */
+};
+
+struct rf_events; /* the event stream: src/events/events.h */
+
 struct rf_run_options {
 	char *const *argv;   /* command and arguments; argv[0] looked up in PATH */
 	char *const *envp;   /* environment for the command; NULL = environ */
 	const char *cwd;     /* working directory inside; NULL = caller's cwd if visible, else workspace */
 	FILE *verbose;       /* when set, the mount plan and each enforcement step are described here */
 	int pty;             /* -1 auto (when stdin is a terminal), 0 never, 1 always */
+	/* the events work */
+	struct rf_events *events; /* where violations and the run's events go; NULL = counted only */
+	enum rf_audit audit;
 };
 
 /* The resource limits of a run and what enforced each (NULL: not enforced,
@@ -135,6 +147,9 @@ struct rf_run_result {
 	char warnings[1024];       /* newline-separated limitations of this run, "" if none */
 	bool timed_out;            /* the timeout expired: the sandbox was killed, exit_status 124 */
 	struct rf_limits_report limits;
+	/* the events work */
+	unsigned long violations;  /* denials reported (duplicates included) */
+	struct rf_events *events;  /* options.events, for the summary in the JSON result */
 };
 
 /* Run a command under the policy. Returns 0 when the command ran (whatever its

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_events.h"
 #include "policy.h"
 #include "ringfence.h"
 #include "units.h"
@@ -19,6 +20,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: ringfence run [OPTIONS] -- COMMAND [ARG...]\n"
+	      "       ringfence events [OPTIONS] FILE   (print a saved event stream)\n"
 	      "       ringfence --version | --help\n"
 	      "\n"
 	      "Run COMMAND in a sandbox the kernel enforces.\n"
@@ -44,8 +46,10 @@ static void usage(FILE *out)
 	      "  --result FILE         write the result as one JSON object to FILE\n"
 	      "  --pty / --no-pty      force or forbid a pseudo-terminal (default: when stdin and\n"
 	      "                        stdout are terminals)\n"
-	      "  --verbose             describe the mount plan and each enforcement step on stderr\n"
-	      "\n"
+	      "  --verbose             describe the mount plan and each enforcement step on stderr\n",
+	      out);
+	rf_cli_events_usage(out);
+	fputs("\n"
 	      "Resource limits (a cgroup where one is delegated; see the README):\n"
 	      "  --timeout DURATION    kill the whole sandbox after DURATION of wall clock (90s, 10m,\n"
 	      "                        1h30m; a bare number is seconds); exit status 124\n"
@@ -128,6 +132,7 @@ static const struct option run_options[] = {
 	{"deny-domain", required_argument, NULL, OPT_DENY_DOMAIN},
 	{"host-port", required_argument, NULL, OPT_HOST_PORT},
 	{"proxy-resolve", required_argument, NULL, OPT_PROXY_RESOLVE},
+	RF_CLI_EVENTS_OPTIONS
 	{NULL, 0, NULL, 0},
 };
 
@@ -181,6 +186,7 @@ static int cmd_run(int argc, char **argv)
 	int result_fd = -1;
 	const char *result_file = NULL;
 	bool json = false;
+	struct rf_cli_events evc = {0};
 
 	int c;
 	optind = 1;
@@ -267,6 +273,9 @@ static int cmd_run(int argc, char **argv)
 		case OPT_TMPFS_SIZE:
 			rc = set_limit(p, c, optarg, &err);
 			break;
+		case RF_OPT_EVENTS ... RF_OPT_EVENTS_LAST - 1:
+			rc = rf_cli_events_option(&evc, c, optarg, &err);
+			break;
 		default:
 			usage(stderr);
 			exit(RF_EXIT_SETUP);
@@ -292,6 +301,8 @@ static int cmd_run(int argc, char **argv)
 		close(3);
 	}
 
+	if (rf_cli_events_open(&evc, &o, o.verbose, &err) < 0)
+		die("%s", err.msg);
 	struct rf_run_result r;
 	int rc = rf_run(p, &o, &r, &err);
 	if (rc < 0)
@@ -311,6 +322,7 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "ringfence: cannot write the result: %s\n", strerror(errno));
 		close(result_fd);
 	}
+	rf_cli_events_done(&evc);
 	rf_policy_free(p);
 	return r.exit_status;
 }
@@ -331,6 +343,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "events") == 0)
+		return rf_cli_events_main(argc - 1, argv + 1);
 	fprintf(stderr, "ringfence: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return RF_EXIT_SETUP;

@@ -36,6 +36,7 @@
 #include "sandbox.h"
 #include "supervisor.h"
 #include "rf_seccomp.h"
+#include "run_events.h"
 #include "util.h"
 
 extern char **environ;
@@ -131,6 +132,8 @@ struct supervisor {
 	int report;        /* the command's wait status as reported by init */
 	struct rf_limits_run *limits; /* the deadline; the run's cgroup */
 	bool timed_out;
+	struct rf_events *events; /* a failing event sink stops the run */
+	bool events_stopped;
 };
 
 /* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
@@ -163,8 +166,8 @@ static void supervise(struct supervisor *s)
 	bool stdin_open = s->pty != NULL, master_open = s->pty != NULL;
 	bool status_open = s->status_rd >= 0;
 	while (!s->child_done || master_open || status_open) {
-		struct pollfd pf[5];
-		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1;
+		struct pollfd pf[7];
+		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1, i_events = -1, n_events = 0;
 		pf[i_sig = n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
 		if (stdin_open && !s->child_done)
 			pf[i_in = n++] = (struct pollfd){.fd = s->pty->tty, .events = POLLIN};
@@ -174,6 +177,11 @@ static void supervise(struct supervisor *s)
 			pf[i_status = n++] = (struct pollfd){.fd = s->status_rd, .events = POLLIN};
 		if (s->notifier && !s->child_done)
 			pf[i_notify = n++] = (struct pollfd){.fd = s->notifier->fd, .events = POLLIN};
+		if (!s->child_done && !s->events_stopped) {
+			i_events = n;
+			n_events = rf_events_poll_fds(s->events, pf + n, 2);
+			n += n_events;
+		}
 		/* once the child is gone, drain the pty without blocking forever */
 		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
@@ -217,6 +225,11 @@ static void supervise(struct supervisor *s)
 				}
 			}
 		}
+		if (n_events && rf_events_check(s->events, pf + i_events, n_events) && !s->events_stopped) {
+			/* the event sink failed (FAIL mode): nothing goes on unobserved */
+			s->events_stopped = true;
+			(void)kill(s->child, SIGKILL);
+		}
 		if (i_notify >= 0 && (pf[i_notify].revents & POLLIN))
 			rf_notifier_handle(s->notifier);
 		else if (i_notify >= 0 && (pf[i_notify].revents & (POLLHUP | POLLERR)))
@@ -225,6 +238,7 @@ static void supervise(struct supervisor *s)
 			pump(s->pty->tty, s->pty->master, &stdin_open);
 		if (i_master >= 0 && (pf[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
 			pump(s->pty->master, 1, &master_open);
+		rf_events_tick(s->events);
 		if (i_status >= 0 && (pf[i_status].revents & (POLLIN | POLLHUP | POLLERR))) {
 			int st;
 			ssize_t got = read(s->status_rd, &st, sizeof st);
@@ -320,6 +334,7 @@ struct run {
 	struct rf_notifier notifier;
 	struct rf_events *events;
 	struct rf_limits_run limits;
+	bool own_events;   /* made here (no options.events) */
 	int sigfd;
 	sigset_t old_sigs;
 	bool sigs_blocked;
@@ -354,7 +369,8 @@ static void run_release(struct run *run)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
-	rf_events_free(run->events);
+	if (run->own_events)
+		rf_events_free(run->events);
 	/* the sandbox is gone by now: its cgroup goes too */
 	rf_limits_release(&run->limits, run->r);
 	for (int i = 0; i < 2; i++) {
@@ -423,7 +439,8 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	const rf_policy *p = run->p;
 	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_NAMESPACES, run->t0, run->r, e) < 0)
 		return -1;
-	struct rf_seccomp_opts so = {.notify_connect = true};
+	struct rf_seccomp_opts so = {.notify_connect = true, .notify_fs = run->o->audit != RF_AUDIT_OFF,
+				     .audit_reads = run->o->audit == RF_AUDIT_READS};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, run->notify_sk) < 0)
@@ -697,7 +714,10 @@ static int run_steps(struct run *run, struct rf_error *e)
 		free(run->cwd);
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}
-	run->events = rf_events_new(o->verbose);
+	if (!run->events) {
+		run->events = rf_events_new(o->verbose);
+		run->own_events = true;
+	}
 	if (plan_network(run, e) < 0 || prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
@@ -733,6 +753,13 @@ static int run_steps(struct run *run, struct rf_error *e)
 	r->landlock_abi = p->backend == RF_BACKEND_NONE ? 0 : run->landlock_abi;
 	if (run->use_ns && run->landlock_abi == 0)
 		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
+	if (!run->use_ns && p->backend != RF_BACKEND_NONE && o->audit != RF_AUDIT_OFF)
+		warn(r, "fallback: denied file operations are not reported (no seccomp listener in this rung)");
+	if (rf_run_events_started(run->events, p, &run->plan, o, r, run->cwd,
+				  rf_run_audit_name(o->audit, run->use_ns), e) < 0) {
+		kill_child(run);
+		return -1;
+	}
 
 	int released = release_child(run, e);
 	if (released < 0) {
@@ -780,6 +807,11 @@ static int run_steps(struct run *run, struct rf_error *e)
 		 * the listener reports it */
 		if (p->network != RF_NET_ONLINE)
 			run->notifier.inet_rule = p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
+		if (o->audit != RF_AUDIT_OFF &&
+		    rf_notifier_watch_fs(&run->notifier, run->child, o->audit == RF_AUDIT_READS, e) < 0) {
+			kill_child(run);
+			return -1;
+		}
 	}
 	if (run->have_pty && released == 0)
 		rf_pty_enter_raw(&run->pty);
@@ -791,6 +823,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.pty = run->have_pty ? &run->pty : NULL,
 		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
 		.limits = &run->limits,
+		.events = run->events,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
@@ -804,6 +837,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 		rf_pty_restore(&run->pty);
 	if (!run->use_ns)
 		kill_descendants(run->limits.janitor);
+	if (s.events_stopped)
+		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
 	if (s.timed_out) {
 		r->timed_out = true;
 		r->exit_code = -1;
@@ -832,15 +867,22 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.ph = {.lock_fd = -1},
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
-		.notifier = {.fd = -1},
+		.notifier = {.fd = -1, .root_fd = -1},
 		.limits = {.janitor = -1, .janitor_fd = -1},
 		.sigfd = -1,
 		.child = -1,
+		.events = o->events,
 	};
+	r->events = o->events;
 	int rc = run_steps(&run, e);
 	r->duration = rf_now() - t0;
 	if (rc < 0)
 		r->exit_status = RF_EXIT_SETUP;
+	/* RunFinished, also after a failure (a kill, a timeout, a failed sink) */
+	if (rf_run_events_finished(run.events, p, o, r, rc < 0 ? e->msg : NULL, e) < 0) {
+		rc = -1;
+		r->exit_status = RF_EXIT_SETUP;
+	}
 	run_release(&run);
 	return rc;
 }

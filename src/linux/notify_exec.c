@@ -1,6 +1,7 @@
 /* Plan/review modes: the tools' files, and the supervisor's execve check.
  * See notify_exec.h for how this fits with the kernel layers. */
 #include "notify_exec.h"
+#include "notify.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -389,3 +390,18 @@ int rf_notify_exec_decide(struct rf_notifier *n, const struct seccomp_notif *req
 		free(args[i]);
 	return cont ? 1 : 0;
 }
+
+/* The handler table (notify.h): execve and execveat go to the listener only
+ * when a plan/review tool list is in force (notify_exec in the filter). */
+static enum rf_notify_verdict exec_handler(struct rf_notify_call *c)
+{
+	if (!c->n->exec)
+		return RF_NOTIFY_CONTINUE;
+	return rf_notify_exec_decide(c->n, c->req, &c->result) ? RF_NOTIFY_CONTINUE : RF_NOTIFY_ANSWER;
+}
+
+const struct rf_notify_handler rf_notify_exec[] = {
+	{SYS_execve, exec_handler},
+	{SYS_execveat, exec_handler},
+	{-1, NULL},
+};

@@ -149,12 +149,14 @@ static RF_NORETURN void exec_command(const struct rf_child_args *a)
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		rf_child_die(errno, "cannot mark inherited fds close-on-exec");
 
-	/* plan/review: the supervisor reads this process's memory to check its
-	 * very first execve, and it is still non-dumpable like pid 1 (whose
-	 * fork it is) until that exec, which an unprivileged supervisor could
-	 * not read. Nothing else runs in the sandbox yet. */
-	if (a->exec_allow && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-		rf_child_die(errno, "cannot make the command readable to the supervisor's exec check");
+	/* Forked from a non-dumpable pid 1, this process is non-dumpable too
+	 * until execve, and an unprivileged supervisor could not read its
+	 * memory: the first execve, when the listener sees it (plan/review
+	 * modes), would then be refused. Nothing else of the sandbox exists
+	 * yet to look at our fds, and execve makes us dumpable anyway. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		rf_child_die(errno, "cannot make the command dumpable");
+
 	execvpe(a->argv[0], a->argv, a->envp);
 	int err = errno;
 	char msg[600];

@@ -494,6 +494,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
+	if (run->plan.warnings)
+		warn(r, "%s", run->plan.warnings);
 	if (o->verbose) {
 		fprintf(o->verbose, "ringfence: [%7.2f ms] plan built\n", (rf_now() - run->t0) * 1e3);
 		rf_plan_describe(&run->plan, o->verbose);

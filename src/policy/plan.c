@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@ void rf_plan_free(struct rf_plan *plan)
 	free(plan->v);
 	free(plan->workspace);
 	free(plan->home);
+	free(plan->warnings);
 	memset(plan, 0, sizeof *plan);
 }
 
@@ -421,6 +423,91 @@ static int guard_other_worktrees(struct rf_plan *plan, const char *base, const c
 	return rc;
 }
 
+/* core.worktree of the git dir GITDIR, resolved against it, or NULL. git
+ * records it for a submodule's git dir absorbed into .git/modules. */
+static char *read_core_worktree(const char *gitdir)
+{
+	char buf[16384];
+	cleanup_free char *cfg = rf_path_join(gitdir, "config");
+	if (rf_read_file(cfg, buf, sizeof buf) <= 0)
+		return NULL;
+	bool core = false;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		line += strspn(line, " \t");
+		if (line[0] == '[') {
+			core = strncasecmp(line, "[core]", 6) == 0;
+			continue;
+		}
+		if (!core || strncasecmp(line, "worktree", 8) != 0)
+			continue;
+		char *v = line + 8;
+		v += strspn(v, " \t");
+		if (*v++ != '=')
+			continue;
+		v += strspn(v, " \t\"");
+		v[strcspn(v, "\"\r")] = '\0';
+		for (size_t n = strlen(v); n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
+			v[n - 1] = '\0';
+		cleanup_free char *abs = v[0] == '/' ? rf_xstrdup(v) : rf_path_join(gitdir, v);
+		return resolve(abs);
+	}
+	return NULL;
+}
+
+/* Does the git dir that ROOT's .git file names belong to ROOT? Anyone who
+ * could write in a directory (an earlier run whose workspace held it) can
+ * make its .git a file naming any directory; granting that directory when
+ * the directory becomes a workspace of its own (its cwd, in a monorepo)
+ * would make $HOME or another repository writable. So the git dir must say
+ * it is ROOT's: a linked worktree's admin dir lies in <common>/worktrees and
+ * its gitdir file names ROOT/.git; a submodule's git dir has ROOT as its
+ * core.worktree. `git init --separate-git-dir` records nothing of the kind. */
+static bool git_dir_is_roots(const char *root, const char *dotgit, const char *admin, const char *common)
+{
+	if (common) {
+		cleanup_free char *wtdir = rf_path_join(common, "worktrees");
+		cleanup_free char *parent = rf_xstrdup(admin);
+		char *slash = strrchr(parent, '/');
+		if (!slash || slash == parent)
+			return false;
+		*slash = '\0';
+		if (strcmp(parent, wtdir) != 0)
+			return false;
+		char buf[PATH_MAX + 1];
+		cleanup_free char *gf = rf_path_join(admin, "gitdir");
+		if (rf_read_file(gf, buf, sizeof buf) <= 0)
+			return false;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
+		cleanup_free char *back = resolve(named);
+		return back && strcmp(back, dotgit) == 0;
+	}
+	cleanup_free char *wt = read_core_worktree(admin);
+	return wt && strcmp(wt, root) == 0;
+}
+
+/* Is PATH inside the workspace or one of the policy's writable roots? */
+static bool in_a_writable_root(const struct rf_plan *plan, const struct rf_policy *p, const char *path)
+{
+	if (plan->mode != RF_SANDBOX_WORKSPACE_WRITE)
+		return false;
+	if (rf_path_is_within(path, plan->workspace))
+		return true;
+	for (size_t i = 0; i < p->writable_roots.n; i++) {
+		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		if (real && rf_path_is_within(path, real))
+			return true;
+	}
+	return false;
+}
+
+static void plan_warn(struct rf_plan *plan, const char *msg)
+{
+	char *old = plan->warnings;
+	plan->warnings = old ? rf_xasprintf("%s\n%s", old, msg) : rf_xstrdup(msg);
+	free(old);
+}
+
 /* A writable root (the workspace or --writable-root) and all that comes with
  * it: its protected paths and, for git linked worktrees, the common git dir. */
 static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
@@ -437,6 +524,24 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 		admin = read_gitdir_file(dotgit, root);
 		if (admin)
 			common = read_commondir(admin);
+		const char *named = common ? common : admin;
+		if (admin && !git_dir_is_roots(root, dotgit, admin, common) && !rf_path_is_within(named, root) &&
+		    !in_a_writable_root(plan, p, named)) {
+			/* not granted: only the .git file itself is protected */
+			cleanup_free char *w = rf_xasprintf(
+				"the git dir %s named by %s is not made visible or writable: nothing in it says it "
+				"belongs to %s (git init --separate-git-dir records nothing); grant it with "
+				"--writable-root or --read-only if it is yours",
+				named, dotgit, root);
+			plan_warn(plan, w);
+			/* its other linked worktrees are hidden all the same:
+			 * hiding takes nothing from anyone */
+			if (guard_other_worktrees(plan, named, "", common ? admin : NULL, false, e) < 0)
+				return -1;
+			free(admin);
+			free(common);
+			admin = common = NULL;
+		}
 		if (common && !rf_path_is_within(common, root)) {
 			/* The source checkout behind the worktree is hidden; its git
 			 * dir comes back so commits work. */
@@ -472,8 +577,9 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 	if (writable && protect_root(plan, p, root, gitdir, e) < 0)
 		return -1;
 	if (writable && admin) {
-		/* A worktree's .git file says which git dir (and so which hooks
-		 * and config) git uses: it must not be rewritten either. */
+		/* A .git file says which git dir (and so which hooks and config)
+		 * git uses: it must not be rewritten either (when the git dir is
+		 * not granted, protect_root() protected it already). */
 		add(plan, RF_PLAN_PROTECT, dotgit, "protected:.git (worktree link)", "default", false);
 	}
 	if (writable && common && admin && strcmp(common, admin) != 0) {

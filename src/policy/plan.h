@@ -68,6 +68,7 @@ struct rf_plan {
 	char *workspace; /* absolute, resolved */
 	char *home;      /* absolute, resolved, may be NULL */
 	enum rf_sandbox_mode mode;
+	char *warnings;  /* what the plan leaves out and the user should know, one a line; NULL: none */
 };
 
 /* Facts about the host the plan depends on. Pass NULL members to have them

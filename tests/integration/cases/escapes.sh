@@ -182,3 +182,37 @@ t_directory_as_stdin_refused() {
 	expect_rc 0 "a file given as stdin (neighbour: the caller chose to give it)"
 	expect_out "OUTSIDE-SECRET" "read from stdin"
 }
+
+# --- grants naming a path the sandbox could have replaced by a symlink ---------
+
+t_planted_symlink_at_granted_path_refused() {
+	# a run replaces vendor/ and build/ by symlinks; a later run granting
+	# them (--read-only WS/vendor, --writable-root WS/build) got whatever
+	# they point at: other users' homes, $HOME writable
+	mkdir -p "$WS/vendor" "$WS/build"
+	local outside
+	outside=$(mktemp -d "$RF_TEST_TMP/outside.XXXXXX")
+	echo OUTSIDE-DATA >"$outside/data"
+	sbp -- sh -c "rm -rf vendor build && ln -s '$outside' vendor && ln -s '$FAKE_HOME' build && echo planted"
+	expect_out "planted" "plant the symlinks (ordinary workspace files)"
+	sbp --read-only "$WS/vendor" -- cat "$outside/data"
+	expect_rc 125 "--read-only through a planted symlink"
+	expect_err "is a symlink inside the workspace" "said"
+	expect_not_out "OUTSIDE-DATA" "the target's content"
+	sbp --writable-root "$WS/build" -- sh -c "echo pwned >> '$FAKE_HOME/.bashrc'"
+	expect_rc 125 "--writable-root through a planted symlink"
+	expect_true test "$(cat "$FAKE_HOME/.bashrc")" = "export OK=1"
+}
+
+t_users_own_symlink_in_grant_followed() { # neighbour: a symlink the sandbox cannot write
+	local data
+	data=$(mktemp -d "$RF_TEST_TMP/data.XXXXXX")
+	echo USER-DATA >"$data/f"
+	ln -s "$data" "$FAKE_HOME/datalink"
+	sbp --read-only "$FAKE_HOME/datalink" -- cat "$data/f"
+	expect_rc 0 "a grant through the user's own symlink (in the read-only home)"
+	expect_out "USER-DATA" "its content"
+	mkdir -p "$WS/real-vendor" && echo V >"$WS/real-vendor/v"
+	sbp --read-only "$WS/real-vendor" -- sh -c 'cat real-vendor/v && ! touch real-vendor/w 2>/dev/null && echo RO-OK'
+	expect_out "RO-OK" "a real directory in the workspace made read-only"
+}

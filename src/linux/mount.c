@@ -277,10 +277,20 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 	cleanup_fd int layer = new_tmpfs("0755", TMP_TMPFS_SIZE, e);
 	if (layer < 0)
 		return -1;
+	struct stat st;
+	if (en->missing) {
+		/* a placeholder, empty: nothing to lay over, the tmpfs alone
+		 * will do (and is cheaper than an overlay) */
+		if (fstat(lower, &st) < 0 || fchownat(layer, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
+			return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+		cleanup_fd int mp = mount_point(b, i, true, e);
+		if (mp < 0)
+			return -1;
+		return attach(layer, mp, en->path, e);
+	}
 	if (mkdirat(layer, "upper", 0755) < 0 || mkdirat(layer, "work", 0755) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 	/* the layer's owner must be the caller, as the cache's files are */
-	struct stat st;
 	if (fstat(lower, &st) == 0 && fchownat(layer, "upper", st.st_uid, st.st_gid, 0) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 	char lowerdir[64], upperdir[64], workdir[64];

@@ -216,3 +216,35 @@ t_users_own_symlink_in_grant_followed() { # neighbour: a symlink the sandbox can
 	sbp --read-only "$WS/real-vendor" -- sh -c 'cat real-vendor/v && ! touch real-vendor/w 2>/dev/null && echo RO-OK'
 	expect_out "RO-OK" "a real directory in the workspace made read-only"
 }
+
+# --- every host service on a path unix socket -------------------------------
+
+t_no_listening_host_socket_reachable() {
+	# whatever listens on this host (from /proc/net/unix: D-Bus, systemd,
+	# docker, agents, other test runs...) plus one of ours under the home,
+	# connected from inside, offline and online
+	mkdir -p "$FAKE_HOME/.local/share/svc"
+	local own="$FAKE_HOME/.local/share/svc/s"
+	"$HOST_PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); s.settimeout(0.2)
+end = time.time() + 20
+while time.time() < end:
+    try:
+        c, _ = s.accept(); c.send(b"HOST-SERVICE\n"); c.close()
+    except OSError:
+        pass' "$own" &
+	local srv=$!
+	wait_for 5 test -S "$own"
+	local list="$WS/sockets.txt"
+	awk 'NR > 1 && $4 == "00010000" && $8 ~ /^\// {print $8}' /proc/net/unix | sort -u | head -40 >"$list"
+	echo "$own" >>"$list"
+	local net
+	for net in offline online; do
+		sbp --network "$net" -- sh -c "while read -r p; do printf '%s ' \"\$p\"; $PROBE connect-unix \"\$p\"; done < sockets.txt"
+		expect_not_out "ALLOWED" "a host socket reachable ($net)"
+		expect_out "$own DENIED" "our own host service refused ($net)"
+	done
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+}

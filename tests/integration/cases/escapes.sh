@@ -248,3 +248,78 @@ while time.time() < end:
 	kill "$srv" 2>/dev/null
 	wait "$srv" 2>/dev/null
 }
+
+# --- git configuration from the environment and the command line --------------
+
+t_git_config_from_env_and_c_stays_inside() {
+	# GIT_CONFIG_* and `git -c` set core.hooksPath / core.fsmonitor for git
+	# inside the sandbox only; nothing of it can be made to persist
+	git_repo
+	mkdir -p "$WS/myhooks"
+	printf '#!/bin/sh\necho HOOK-RAN-INSIDE\n' >"$WS/myhooks/pre-commit" && chmod 755 "$WS/myhooks/pre-commit"
+	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0="$WS/myhooks" \
+		sbp -- sh -c 'echo x > x && git add x && git commit -qm x &&
+			git -c core.fsmonitor="echo FSMONITOR-RAN-INSIDE >&2; false" status --short >/dev/null'
+	expect_rc 0 "git with configuration from the environment and -c"
+	expect_err "HOOK-RAN-INSIDE" "the hook ran (inside the sandbox)"
+	expect_err "FSMONITOR-RAN-INSIDE" "the fsmonitor ran (inside the sandbox)"
+	local how
+	for how in "git config core.hooksPath /tmp/h" "git config --worktree core.fsmonitor evil" \
+		"git config --global core.hooksPath /tmp/h" "git config --system core.hooksPath /tmp/h" \
+		"git config --file .git/config core.fsmonitor evil"; do
+		sbp -- sh -c "$how"
+		expect_denied "persist: $how"
+	done
+	expect_true test -z "$(git -C "$WS" config --get core.hooksPath)$(git -C "$WS" config --get core.fsmonitor)"
+	expect_true test ! -e "$FAKE_HOME/.gitconfig"
+}
+
+# --- odd things where mounts land, odd paths --------------------------------------
+
+t_fifo_planted_where_protection_lands() {
+	# a run plants FIFOs at sub/.ringfence and sub/.git; a later run with
+	# sub as a writable root must neither hang on them nor leave them open
+	mkdir -p "$WS/sub"
+	sbp -- sh -c 'mkfifo sub/.ringfence sub/.git && echo planted'
+	expect_out "planted" "plant FIFOs"
+	rf_setup_bin
+	HOME="$FAKE_HOME" timeout 20 "$RINGFENCE" run --workspace "$WS" --writable-root "$WS/sub" --read-only "$RF_BIN" -- \
+		sh -c 'echo x > sub/.ringfence/config.toml; rm sub/.ringfence && mkdir sub/.ringfence; echo DONE' \
+		</dev/null >"$RF_TEST_TMP/out" 2>&1
+	RC=$? OUT=$(cat "$RF_TEST_TMP/out")
+	expect_true test "$RC" != 124 # no hang
+	expect_true test -p "$WS/sub/.ringfence" -a ! -e "$WS/sub/.ringfence/config.toml"
+}
+
+t_long_workspace_path_works_and_protects() {
+	local d="$WS" i
+	for i in $(seq 25); do d="$d/$(printf 'long-directory-name-%03d-%s' "$i" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx)"; done
+	mkdir -p "$d" && git_repo "$d"
+	(cd "$d" && HOME="$FAKE_HOME" "$RINGFENCE" run -- sh -c \
+		'echo y > y && git add y && git commit -qm y && echo COMMIT-OK; echo "#!/bin/sh" > .git/hooks/pre-commit' \
+		</dev/null >"$RF_TEST_TMP/out" 2>&1)
+	RC=$? OUT=$(cat "$RF_TEST_TMP/out")
+	expect_out "COMMIT-OK" "commit in a workspace at a ${#d}-character path"
+	expect_true test ! -e "$d/.git/hooks/pre-commit"
+}
+
+t_too_long_workspace_path_refused() {
+	local d="$WS" i
+	for i in $(seq 40); do d="$d/$(printf 'd%03d-%s' "$i" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx)"; done
+	# mkdir -p through relative steps: the whole path is longer than PATH_MAX
+	(cd "$WS" && for c in $(echo "${d#"$WS"/}" | tr / ' '); do mkdir "$c" && cd "$c" || exit 1; done
+		HOME="$FAKE_HOME" "$RINGFENCE" run -- sh -c 'echo RAN' </dev/null >"$RF_TEST_TMP/out" 2>"$RF_TEST_TMP/err")
+	RC=$? OUT=$(cat "$RF_TEST_TMP/out") ERR=$(cat "$RF_TEST_TMP/err")
+	expect_rc 125 "a workspace path longer than PATH_MAX"
+	expect_err "ringfence: cannot" "one line"
+	expect_not_out "RAN" "not run"
+}
+
+t_workspace_through_symlink_works_and_protects() {
+	git_repo
+	ln -s "$WS" "$RF_TEST_TMP/wslink.${WS##*.}"
+	HOME="$FAKE_HOME" sb_raw run --workspace "$RF_TEST_TMP/wslink.${WS##*.}" -- sh -c \
+		'echo z > z && git add z && git commit -qm z && echo COMMIT-OK; echo "#!/bin/sh" > .git/hooks/pre-commit'
+	expect_out "COMMIT-OK" "commit in a workspace given through a symlink"
+	expect_true test ! -e "$WS/.git/hooks/pre-commit"
+}

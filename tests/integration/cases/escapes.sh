@@ -323,3 +323,20 @@ t_workspace_through_symlink_works_and_protects() {
 	expect_out "COMMIT-OK" "commit in a workspace given through a symlink"
 	expect_true test ! -e "$WS/.git/hooks/pre-commit"
 }
+
+# --- a protected path reached through another writable root ----------------------
+
+t_protected_through_other_writable_roots() {
+	git_repo
+	local root
+	for root in "$WS/.git" "$WS/.git/hooks" "$(dirname "$WS")"; do
+		sbp --writable-root "$root" -- sh -c \
+			"printf '#!/bin/sh\necho PWNED\n' > '$WS/.git/hooks/pre-commit'; echo '[core] fsmonitor = evil' >> '$WS/.git/config'; mv '$WS' '$WS.moved'"
+		expect_denied "plant a hook with --writable-root $root"
+		expect_true test ! -e "$WS/.git/hooks/pre-commit"
+		expect_true test -z "$(grep fsmonitor "$WS/.git/config")"
+		expect_true test -d "$WS/.git" -a ! -e "$WS.moved"
+	done
+	sbp --writable-root "$WS/.git" -- sh -c 'echo w > w && git add w && git commit -qm w && echo COMMIT-OK'
+	expect_out "COMMIT-OK" "commits still work (neighbour)"
+}

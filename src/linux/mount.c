@@ -279,8 +279,8 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 		return -1;
 	struct stat st;
 	if (en->missing) {
-		/* a placeholder, empty: nothing to lay over, the tmpfs alone
-		 * will do (and is cheaper than an overlay) */
+		/* just made, empty: nothing to lay over, the tmpfs alone will do
+		 * (and is cheaper than an overlay) */
 		if (fstat(lower, &st) < 0 || fchownat(layer, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
 			return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 		cleanup_fd int mp = mount_point(b, i, true, e);
@@ -646,19 +646,30 @@ int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, stru
 	return 0;
 }
 
+/* A package cache that a fresh account does not have yet (~/.npm,
+ * ~/.cargo/registry): made for good, empty, as the tool would make it on its
+ * first run outside, so that the run gets its private layer there (a mount
+ * needs a mount point in the read-only home). Made once, not at every run and
+ * removed after: directories on the home's filesystem cost a journal commit
+ * each. Best effort: when the home refuses, the run goes without. */
+static void make_cache_dir(const struct rf_plan_entry *en)
+{
+	cleanup_free char *parent = rf_xstrdup(en->path);
+	char *slash = strrchr(parent, '/');
+	*slash = '\0';
+	cleanup_fd int pfd = openat2_path(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC,
+					  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (pfd >= 0)
+		(void)mkdirat(pfd, slash + 1, 0700); /* private, as XDG asks of ~/.cache */
+}
+
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
 		if (en->kind == RF_PLAN_CACHE) {
-			/* A missing cache's placeholder is a convenience: when the
-			 * home refuses it, the run goes on without that cache. An
-			 * existing one may be another run's placeholder. */
-			if (remember(ph, en, e) < 0)
-				return -1;
-			struct rf_error ignored = {0};
 			if (en->missing)
-				(void)create_one(en, &ignored);
+				make_cache_dir(en);
 			continue;
 		}
 		if (en->kind != RF_PLAN_PROTECT)

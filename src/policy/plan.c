@@ -614,9 +614,9 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
  * run (a poisoned cache would otherwise run in your next build outside).
  * `make`: also when missing (a fresh account has no ~/.npm yet, and npm, pip
  * and cargo fail on a read-only home instead of doing without): the first
- * missing component gets an empty placeholder directory on the host for the
- * run, removed after it, and the private layer over it. The others only when
- * they exist, so as not to litter every home with ~/go or ~/.m2. */
+ * missing component is made on the host, empty, as the tool would make it
+ * outside (rf_placeholders_create), and gets the private layer. The others
+ * only when they exist, so as not to litter every home with ~/go or ~/.m2. */
 static const struct {
 	const char *rel;
 	bool make;
@@ -631,7 +631,7 @@ static void add_caches(struct rf_plan *plan)
 	if (!plan->home || strcmp(plan->home, "/") == 0)
 		return;
 	struct stat hst;
-	/* placeholders only in a home of the caller's own */
+	/* made only in a home of the caller's own */
 	bool may_make = lstat(plan->home, &hst) == 0 && S_ISDIR(hst.st_mode) && hst.st_uid == geteuid();
 	for (size_t i = 0; i < sizeof home_caches / sizeof home_caches[0]; i++) {
 		cleanup_free char *path = rf_path_join(plan->home, home_caches[i].rel);
@@ -660,11 +660,11 @@ static void add_caches(struct rf_plan *plan)
 		}
 		if (lstat(path, &st) == 0 || errno != ENOENT)
 			continue; /* a symlink or a file on the way */
-		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: placeholder, private layer, discarded)",
+		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: made, empty; private layer, discarded)",
 							path + strlen(plan->home) + 1);
 		add(plan, RF_PLAN_CACHE, path, mrule, "default", true);
 		last(plan)->missing = true;
-		last(plan)->optional = true; /* if the placeholder cannot be made: no cache */
+		last(plan)->optional = true; /* if it cannot be made: no cache */
 	}
 }
 
@@ -897,7 +897,7 @@ void rf_plan_describe(const struct rf_plan *plan, FILE *out)
 		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
 		if (en->kind == RF_PLAN_SYMLINK)
 			fprintf(out, " -> %s", en->target);
-		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing ? ", placeholder" : "",
+		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing && en->kind == RF_PLAN_PROTECT ? ", placeholder" : "",
 			strcmp(en->source, "default") ? "" : "");
 	}
 }

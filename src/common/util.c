@@ -75,7 +75,7 @@ void rf_child_die_error(const struct rf_error *e)
 
 void rf_child_die(int errnum, const char *fmt, ...)
 {
-	struct rf_error e;
+	struct rf_error e = {0};
 	va_list ap;
 	va_start(ap, fmt);
 	vformat(&e, errnum, fmt, ap);

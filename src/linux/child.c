@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "rf_limits.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "rf_seccomp.h"
@@ -40,7 +41,7 @@ static int cmp_int(const void *x, const void *y)
  * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	int keep[6];
+	int keep[6] = {0};
 	size_t n = 0;
 	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock};
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
@@ -67,6 +68,9 @@ static void die_if(int rc, struct rf_error *e)
 static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode mode)
 {
 	struct rf_error e = {0};
+	/* resource limits first: everything after inherits them */
+	if (a->limits)
+		die_if(rf_limits_apply_self(a->limits, &e), &e);
 	step(a, "dropping all capabilities and the bounding set");
 	die_if(rf_caps_drop_all(&e), &e);
 
@@ -92,6 +96,7 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 			.private_tmp = a->private_tmp,
 			.inherited_fds = fds,
 			.n_inherited_fds = 3,
+			.exec_allow = a->exec_allow,
 			.scope_abstract_unix = a->landlock_abi >= 6,
 			.scope_signal = a->landlock_abi >= 6,
 			.verbose = a->verbose,
@@ -105,6 +110,8 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 		}
 	} else if (mode == RF_LANDLOCK_ENFORCE) {
 		rf_child_die(0, "Landlock is unavailable: the Landlock-only fallback cannot enforce the policy");
+	} else if (a->exec_allow) {
+		rf_child_die(0, "Landlock is unavailable: the tool list of plan/review mode cannot be enforced");
 	}
 
 	step(a, "loading the seccomp filter");
@@ -142,6 +149,14 @@ static RF_NORETURN void exec_command(const struct rf_child_args *a)
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		rf_child_die(errno, "cannot mark inherited fds close-on-exec");
 
+	/* Forked from a non-dumpable pid 1, this process is non-dumpable too
+	 * until execve, and an unprivileged supervisor could not read its
+	 * memory: the first execve, when the listener sees it (plan/review
+	 * modes), would then be refused. Nothing else of the sandbox exists
+	 * yet to look at our fds, and execve makes us dumpable anyway. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		rf_child_die(errno, "cannot make the command dumpable");
+
 	execvpe(a->argv[0], a->argv, a->envp);
 	int err = errno;
 	char msg[600];
@@ -178,11 +193,20 @@ void rf_child_namespaces(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot set the hostname");
 
 	step(a, "applying the mount plan");
-	die_if(rf_mount_apply(a->plan, a->verbose, &e), &e);
+	die_if(rf_mount_apply(a->plan, a->limits ? a->limits->tmpfs_bytes : 0, a->verbose, &e), &e);
 
 	if (a->policy->network != RF_NET_ONLINE) {
 		step(a, "network namespace: loopback only");
 		die_if(rf_net_loopback_up(&e), &e);
+		/* the proxy's and the host ports' listeners, for the supervisor */
+		for (size_t i = 0; i < a->n_net_ports; i++) {
+			int fd = rf_net_listen_loopback(a->net_ports[i], &e);
+			die_if(fd, &e);
+			if (rf_send_fd(a->notify_sock, fd) < 0)
+				rf_child_die(errno, "cannot hand the listener on 127.0.0.1:%d to the supervisor",
+					     a->net_ports[i]);
+			close(fd);
+		}
 	}
 	enter_cwd(a);
 	struct rf_child_args cmd_args = *a;
@@ -226,6 +250,12 @@ void rf_child_landlock_only(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot set the parent-death signal");
 	if (getppid() != parent)
 		_exit(RF_EXIT_SETUP);
+	if (a->limits && a->limits->wait_for_cgroup) {
+		/* the supervisor puts us into the run's cgroup first */
+		char c;
+		if (read(a->sync_rd, &c, 1) != 1)
+			_exit(RF_EXIT_SETUP);
+	}
 	enter_cwd(a);
 	restrict_self(a, RF_LANDLOCK_ENFORCE);
 	exec_command(a);

@@ -15,8 +15,10 @@ struct rf_error;
 
 /* ---- mount.c: the plan applied in a new mount namespace ---- */
 /* Builds the new root from the plan and pivots into it. Runs in the sandbox
- * child with full capabilities in its own user namespace. */
-int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e);
+ * child with full capabilities in its own user namespace. The writable
+ * tmpfs (/tmp, /run, /dev/shm, cache layers) share one of `tmpfs_bytes`
+ * (0: half the RAM). */
+int rf_mount_apply(const struct rf_plan *plan, unsigned long long tmpfs_bytes, FILE *verbose, struct rf_error *e);
 
 /* Supervisor side: create the placeholders for protected paths that do not
  * exist yet (so a read-only mount can land on them), and remove them after
@@ -60,6 +62,9 @@ int rf_caps_drop_all(struct rf_error *e);
 
 /* ---- net.c ---- */
 int rf_net_loopback_up(struct rf_error *e);
+/* A TCP socket listening on 127.0.0.1:port of the current network
+ * namespace (for the supervisor's proxy and host-port forwarder). */
+int rf_net_listen_loopback(int port, struct rf_error *e);
 
 /* ---- init.c: pid 1 of the sandbox ---- */
 /* Forward signals to the command's process group, reap every child, and
@@ -71,9 +76,12 @@ struct rf_probe {
 	bool userns;            /* unprivileged (or root) user namespaces usable */
 	char userns_reason[200];/* why not, when !userns */
 	int landlock_abi;       /* 0 = none */
-	bool seccomp_notify;
+	bool seccomp;           /* seccomp filters can be installed */
+	bool seccomp_notify;    /* SECCOMP_RET_USER_NOTIF available */
 };
 void rf_probe_userns_reason(int clone_errno, char *buf, size_t len);
+/* Try what run does: the namespaces (in a child), Landlock's ABI, seccomp. */
+void rf_probe_kernel(struct rf_probe *pr, bool with_netns);
 
 /* ---- pty.c ---- */
 struct rf_pty {

@@ -17,6 +17,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
 
 /* System trees bound read-only (when they exist). */
@@ -707,18 +708,20 @@ static void add_system(struct rf_plan *plan, const struct rf_policy *p)
 	}
 }
 
-/* Is DIR (a real path) inside the workspace or a writable root: somewhere
- * a sandbox, in this run or an earlier one, could have made a symlink? */
-static bool sandbox_could_write(const struct rf_plan *plan, const struct rf_policy *p, const char *dir)
+/* The workspace or writable root (real path) DIR lies in: somewhere a
+ * sandbox, in this run or an earlier one, could have made a symlink. NULL
+ * when none. */
+static char *sandbox_could_write(const struct rf_plan *plan, const struct rf_policy *p, const char *dir)
 {
 	if (plan->workspace && rf_path_is_within(dir, plan->workspace))
-		return true;
+		return rf_xstrdup(plan->workspace);
 	for (size_t i = 0; i < p->writable_roots.n; i++) {
-		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		char *real = resolve(p->writable_roots.v[i].path);
 		if (real && rf_path_is_within(dir, real))
-			return true;
+			return real;
+		free(real);
 	}
-	return false;
+	return NULL;
 }
 
 /* realpath() for the paths a grant names (--read-only, --writable-root),
@@ -727,10 +730,11 @@ static bool sandbox_could_write(const struct rf_plan *plan, const struct rf_poli
  * run's `--read-only WS/vendor` would then show other users' homes (or
  * `--writable-root WS/build` make $HOME writable). Symlinks elsewhere (the
  * user's own, ~/work -> /data/work) are followed as usual. Returns NULL with
- * errno set; ELOOP with *bad = the refused symlink. */
-static char *resolve_grant(const struct rf_plan *plan, const struct rf_policy *p, const char *path, char **bad)
+ * errno set; ELOOP with *bad = the refused symlink, *area = where it lies. */
+static char *resolve_grant(const struct rf_plan *plan, const struct rf_policy *p, const char *path, char **bad,
+			   char **area)
 {
-	*bad = NULL;
+	*bad = *area = NULL;
 	if (path[0] != '/') {
 		errno = EINVAL;
 		return NULL;
@@ -763,7 +767,8 @@ static char *resolve_grant(const struct rf_plan *plan, const struct rf_policy *p
 			cur = rf_steal_ptr(&full);
 			continue;
 		}
-		if (sandbox_could_write(plan, p, cur)) {
+		*area = sandbox_could_write(plan, p, cur);
+		if (*area) {
 			*bad = rf_steal_ptr(&full);
 			errno = ELOOP;
 			return NULL;
@@ -793,15 +798,24 @@ static char *grant_path(const struct rf_plan *plan, const struct rf_policy *p, c
 			const char *what, struct rf_error *e)
 {
 	cleanup_free char *bad = NULL;
-	char *real = resolve_grant(plan, p, r->path, &bad);
+	cleanup_free char *area = NULL;
+	char *real = resolve_grant(plan, p, r->path, &bad, &area);
 	if (!real && bad)
 		rf_fail(e, 0,
-			"cannot %s %s (%s): %s is a symlink inside the workspace or a writable root, where a "
-			"sandboxed command could have made it; name the real path instead",
-			what, r->spec, r->source, bad);
+			"cannot %s %s (%s): %s is a symlink inside the writable %s, which the sandbox could "
+			"have planted; name the real path instead",
+			what, r->spec, r->source, bad, area);
 	else if (!real)
 		rf_fail(e, errno, "cannot %s %s (%s)", what, r->spec, r->source);
 	return real;
+}
+
+/* Plan/review modes: entries from `from` on are places the command could
+ * write, now or in an earlier run. */
+static void mark_noexec(struct rf_plan *plan, size_t from)
+{
+	for (size_t i = from; plan->exec_restricted && i < plan->n; i++)
+		plan->v[i].noexec = true;
 }
 
 int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *plan,
@@ -809,6 +823,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 {
 	memset(plan, 0, sizeof *plan);
 	plan->mode = p->sandbox_mode;
+	plan->exec_restricted = rf_policy_conversation_mode(p) != RF_MODE_CHAT;
 
 	cleanup_free char *cwd = h && h->cwd ? rf_xstrdup(h->cwd) : getcwd(NULL, 0);
 	const char *ws_spec = p->workspace ? p->workspace : cwd;
@@ -834,6 +849,9 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 				     "danger-full-access if that is really meant)");
 
 	add_system(plan, p);
+	for (size_t i = 0; i < plan->n; i++) /* /tmp, /run, /dev (its shm) */
+		if (plan->v[i].kind == RF_PLAN_TMPFS || plan->v[i].kind == RF_PLAN_DEV)
+			plan->v[i].noexec = plan->exec_restricted;
 	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home)) {
 		add(plan, RF_PLAN_BIND_RO, plan->home, "home:~", "default", true);
 		if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE)
@@ -867,6 +885,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 	bool writable = p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE;
 	if (check_not_hidden(plan, plan->workspace, "workspace", e) < 0)
 		return -1;
+	size_t roots_from = plan->n;
 	if (add_writable_root(plan, p, plan->workspace, writable ? "workspace" : "workspace (read-only mode)",
 			      "workspace", writable, e) < 0)
 		return -1;
@@ -885,6 +904,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		if (add_writable_root(plan, p, real, rule, r->source, writable, e) < 0)
 			return -1;
 	}
+	mark_noexec(plan, roots_from);
 	sort_and_dedupe(plan);
 	return 0;
 }
@@ -897,7 +917,6 @@ void rf_plan_describe(const struct rf_plan *plan, FILE *out)
 		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
 		if (en->kind == RF_PLAN_SYMLINK)
 			fprintf(out, " -> %s", en->target);
-		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing && en->kind == RF_PLAN_PROTECT ? ", placeholder" : "",
-			strcmp(en->source, "default") ? "" : "");
+		fprintf(out, "  [%s%s]\n", en->rule, en->missing && en->kind == RF_PLAN_PROTECT ? ", placeholder" : "");
 	}
 }

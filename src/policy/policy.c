@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
+#include "rules.h"
 
 /* Secrets under $HOME that no agent command should read. */
 const char *const rf_default_hidden_home[] = {
@@ -19,6 +21,9 @@ const char *const rf_default_hidden_home[] = {
 	".local/share/keyrings", ".pgpass", ".my.cnf", ".terraform.d/credentials.tfrc.json",
 	".mozilla", ".config/google-chrome", ".config/chromium",
 	".config/ringfence/secrets", /* the credential broker's store */
+	/* the agents' own credentials: a prompt-injected agent must not walk
+	 * off with the API keys it runs on */
+	".codex/auth.json", ".claude/.credentials.json", ".config/github-copilot", ".gemini/oauth_creds.json",
 	NULL,
 };
 
@@ -121,6 +126,8 @@ rf_policy *rf_policy_new(void)
 	p->sandbox_mode = RF_SANDBOX_WORKSPACE_WRITE;
 	p->network = RF_NET_OFFLINE;
 	p->backend = RF_BACKEND_NATIVE;
+	p->limits.pids = RF_DEFAULT_PIDS;
+	p->limits.pids_default = true;
 	const char *home = getenv("HOME");
 	if (home && home[0] == '/')
 		p->home = rf_path_normalize(home);
@@ -162,11 +169,18 @@ void rf_policy_free(rf_policy *p)
 	rf_rules_free(&p->allowed_domains);
 	rf_rules_free(&p->denied_domains);
 	rf_rules_free(&p->host_ports);
+	rf_rules_free(&p->proxy_resolve);
+	rf_settings_free(p->settings);
 	free(p);
 }
 
 int rf_policy_set_sandbox_mode(rf_policy *p, enum rf_sandbox_mode m)
 {
+	if (p->settings && p->settings->mode != RF_MODE_CHAT) {
+		/* plan/review: read-only stays; remember what was asked */
+		p->settings->configured_sandbox_mode = m;
+		return 0;
+	}
 	p->sandbox_mode = m;
 	return 0;
 }
@@ -251,6 +265,9 @@ static int add_domain_rule(struct rf_rules *r, const char *rule, const char *sou
 {
 	if (!rule || !*rule)
 		return rf_fail(e, 0, "empty %s rule", what);
+	struct rf_net_rule parsed; /* the syntax: src/net/rules.h */
+	if (rf_net_rule_parse(rule, &parsed, e) < 0)
+		return -1;
 	rf_rules_add(r, rule, source);
 	return 0;
 }
@@ -274,7 +291,18 @@ int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct r
 	for (size_t i = 0; i < p->host_ports.n; i++)
 		if (strcmp(p->host_ports.v[i].spec, spec) == 0)
 			return 0;
+	if (p->host_ports.n >= RF_MAX_HOST_PORTS)
+		return rf_fail(e, 0, "more than %d host ports", RF_MAX_HOST_PORTS);
 	rf_rules_add(&p->host_ports, spec, source);
+	return 0;
+}
+
+int rf_policy_add_proxy_resolve(rf_policy *p, const char *spec, const char *source, struct rf_error *e)
+{
+	struct rf_net_override o;
+	if (rf_net_override_parse(spec, &o, e) < 0)
+		return -1;
+	rf_rules_add(&p->proxy_resolve, spec, source);
 	return 0;
 }
 
@@ -299,6 +327,7 @@ int rf_policy_set_pids_limit(rf_policy *p, unsigned long pids, struct rf_error *
 	if (pids == 1)
 		return rf_fail(e, 0, "a pids limit of 1 leaves no room for the command (the sandbox's init counts)");
 	p->limits.pids = pids;
+	p->limits.pids_default = false;
 	return 0;
 }
 
@@ -307,6 +336,22 @@ int rf_policy_set_cpu_limit(rf_policy *p, double cpus, struct rf_error *e)
 	if (!(cpus >= 0) || cpus > 4096)
 		return rf_fail(e, 0, "cpu limit %g is out of range", cpus);
 	p->limits.cpus = cpus;
+	return 0;
+}
+
+int rf_policy_set_memory_per_process(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "per-process memory limit %llu bytes is below 1 MiB", bytes);
+	p->limits.memory_per_process_bytes = bytes;
+	return 0;
+}
+
+int rf_policy_set_tmpfs_size(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "tmpfs size %llu bytes is below 1 MiB", bytes);
+	p->limits.tmpfs_bytes = bytes;
 	return 0;
 }
 

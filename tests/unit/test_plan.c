@@ -303,7 +303,7 @@ static void test_grant_through_planted_symlink_refused(void **state)
 	struct rf_plan plan;
 	struct rf_plan_host h = {.home = P("home"), .cwd = P("home/ws")};
 	assert_int_equal(rf_plan_build(p, &h, &plan, &e), -1);
-	assert_non_null(strstr(e.msg, "is a symlink inside the workspace"));
+	assert_non_null(strstr(e.msg, "is a symlink inside the writable"));
 	rf_plan_free(&plan);
 	rf_policy_free(p);
 	/* the user's own symlink, in the read-only home: followed */

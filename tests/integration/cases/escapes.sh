@@ -197,7 +197,7 @@ t_planted_symlink_at_granted_path_refused() {
 	expect_out "planted" "plant the symlinks (ordinary workspace files)"
 	sbp --read-only "$WS/vendor" -- cat "$outside/data"
 	expect_rc 125 "--read-only through a planted symlink"
-	expect_err "is a symlink inside the workspace" "said"
+	expect_err "is a symlink inside the writable" "said"
 	expect_not_out "OUTSIDE-DATA" "the target's content"
 	sbp --writable-root "$WS/build" -- sh -c "echo pwned >> '$FAKE_HOME/.bashrc'"
 	expect_rc 125 "--writable-root through a planted symlink"

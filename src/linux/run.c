@@ -765,6 +765,27 @@ static int start_proxy(struct run *run, struct rf_error *e)
 	return 0;
 }
 
+/* fds 0-2 cross into the sandbox as they are. A directory among them (or an
+ * O_PATH fd) would be a handle on a host tree outside the mount plan:
+ * openat() relative to it resolves in the host's view (Landlock, when the
+ * kernel has it, still stops opening files there, not listing it). Never a
+ * sensible stdin or stdout, so refused. */
+static int check_stdio(struct rf_error *e)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fstat(fd, &st) < 0)
+			continue; /* closed: nothing crosses */
+		if (S_ISDIR(st.st_mode) || (fl & O_PATH))
+			return rf_fail(e, 0,
+				       "cannot pass fd %d into the sandbox: it is %s, a way to the host's files "
+				       "outside the sandbox's view",
+				       fd, S_ISDIR(st.st_mode) ? "a directory" : "an O_PATH handle");
+	}
+	return 0;
+}
+
 /* The whole sequence; every failure returns -1 with *e and leaves the
  * release to rf_run(). */
 static int run_steps(struct run *run, struct rf_error *e)
@@ -775,11 +796,15 @@ static int run_steps(struct run *run, struct rf_error *e)
 
 	if (!o->argv || !o->argv[0])
 		return rf_fail(e, 0, "no command given");
+	if (p->backend == RF_BACKEND_NATIVE && check_stdio(e) < 0)
+		return -1;
 	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
 	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
+	if (run->plan.warnings)
+		warn(r, "%s", run->plan.warnings);
 	/* an untrusted workspace config must not have widened anything */
 	if (rf_config_check_plan(p, &run->plan, e) < 0)
 		return -1;

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,7 +193,7 @@ static void *spinner(void *arg)
 	while (now() < spin_until)
 		for (int i = 0; i < 100000; i++)
 			x += (unsigned long)i;
-	return NULL;
+	return (void *)(uintptr_t)(x & 0); /* x is used (clang: -Wunused-but-set-variable) */
 }
 
 static int spin(int nthreads, double seconds)

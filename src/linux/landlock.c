@@ -407,7 +407,12 @@ static int walk_node(struct walk *w, const char *d, enum rf_landlock_ftype type,
 		return add_rule_checked(w, d, own, inherited, false, e);
 
 	enum rf_access min = a;
-	bool hetero = false;
+	/* no_new_dirs: a writable directory where no directory may be made is
+	 * heterogeneous by itself (nothing at all can be created in it here) */
+	struct rf_plan_verdict dv = rf_plan_lookup(w->plan, d);
+	bool hetero = a == RF_ACCESS_WRITE && dv.entry && dv.entry->no_new_dirs && strcmp(dv.entry->path, d) == 0;
+	if (hetero)
+		min = RF_ACCESS_READ; /* its children get their own rules, it read only */
 	for (size_t i = 0; i < w->plan->n; i++) {
 		const struct rf_plan_entry *en = &w->plan->v[i];
 		if (en->kind == RF_PLAN_SYMLINK || !strictly_within(en->path, d))
@@ -526,6 +531,36 @@ static void restrict_execute(const struct rf_landlock_opts *o, struct rf_landloc
 		push_rule(out, *f, run, false, false);
 }
 
+/* Everything that makes a directory entry other than a regular file. */
+#define MAKE_NON_REGULAR                                                                                   \
+	(LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_MAKE_CHAR |        \
+	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SOCK)
+
+/* MIRROR mode, a writable directory EN with no_new_dirs (plan.h): its own
+ * rule can make regular files only; each subdirectory the plan leaves
+ * writable gets the full write rule (Landlock grants a rule's rights to the
+ * whole tree beneath it, so new directories are possible there). A
+ * subdirectory created later cannot exist at the top, so none is missed. */
+static int no_new_dirs_rules(const struct rf_plan *plan, const struct rf_landlock_fs *fs,
+			     const struct rf_plan_entry *en, int abi, struct rf_landlock_rules *out, struct rf_error *e)
+{
+	uint64_t all = rf_landlock_rights(RF_ACCESS_WRITE, abi);
+	push_rule(out, en->path, all & ~(uint64_t)MAKE_NON_REGULAR, true, true);
+	struct rf_landlock_dirent *kids = NULL;
+	size_t nk = 0;
+	if (fs->list(fs->ctx, en->path, RF_LANDLOCK_MAX_CHILDREN, &kids, &nk, e) < 0)
+		return rf_fail_wrap(e, "cannot build the Landlock rules for %s", en->path);
+	for (size_t i = 0; i < nk; i++) {
+		if (kids[i].type != RF_LL_DIR)
+			continue; /* files: the directory's rule; symlinks: not followed */
+		cleanup_free char *c = rf_path_join(en->path, kids[i].name);
+		if (rf_plan_lookup(plan, c).access == RF_ACCESS_WRITE)
+			push_rule(out, c, all, true, true);
+	}
+	rf_landlock_dirents_free(kids, nk);
+	return 0;
+}
+
 static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
 		   struct rf_landlock_rules *out, struct rf_error *e);
 
@@ -548,6 +583,8 @@ static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_la
 		return rf_fail(e, 0, "cannot build the Landlock rules: Landlock is not available");
 	const struct rf_plan *plan = o->plan;
 
+	if (!fs)
+		fs = &rf_landlock_host_fs;
 	if (o->mode == RF_LANDLOCK_MIRROR) {
 		push_rule(out, "/", rf_landlock_rights(RF_ACCESS_READ, abi), true, false);
 		for (size_t i = 0; i < plan->n; i++) {
@@ -559,13 +596,18 @@ static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_la
 			bool dir = en->is_dir || en->kind != RF_PLAN_BIND_RW;
 			if (!dir)
 				r &= rf_landlock_file_rights(abi);
+			if (dir && en->no_new_dirs) {
+				if (no_new_dirs_rules(plan, fs, en, abi, out, e) < 0) {
+					rf_landlock_rules_free(out);
+					return -1;
+				}
+				continue;
+			}
 			push_rule(out, en->path, r, dir, true);
 		}
 		return 0;
 	}
 
-	if (!fs)
-		fs = &rf_landlock_host_fs;
 	struct walk w = {.plan = plan, .fs = fs, .abi = abi, .out = out};
 	if (walk_node(&w, "/", RF_LL_DIR, 0, 0, e) < 0) {
 		rf_landlock_rules_free(out);

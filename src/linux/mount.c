@@ -319,6 +319,32 @@ static bool dir_is_empty(int dirfd)
 	return empty;
 }
 
+/* Give a private layer's directory (or file) the owner of the host
+ * directory it stands over, as the tools writing there expect. An owner the
+ * sandbox's user namespace does not map (a root caller's run in another
+ * user's repository: only the caller's ids are mapped) cannot be given:
+ * the layer then stays the caller's, which changes nothing outside. */
+static int own_like(int fd, const char *name, int flags, const struct stat *owner)
+{
+	if (fchownat(fd, name, owner->st_uid, owner->st_gid, flags) < 0 && errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+/* The file a private layer starts with (rf_plan_entry.layer_file), made in
+ * DIR (the layer's upper directory, or the tmpfs standing in for an empty
+ * one), owned like the host directory. */
+static int seed_layer(const struct rf_plan_entry *en, int dir, const struct stat *owner, struct rf_error *e)
+{
+	if (!en->layer_file)
+		return 0;
+	cleanup_fd int fd = openat(dir, en->layer_file, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	const char *c = en->layer_content ? en->layer_content : "";
+	if (fd < 0 || rf_write_all(fd, c, strlen(c)) < 0 || own_like(fd, "", AT_EMPTY_PATH, owner) < 0)
+		return rf_fail(e, errno, "cannot prepare %s/%s in the private layer", en->path, en->layer_file);
+	return 0;
+}
+
 /* A cache: the host directory as overlayfs lower layer, a fresh tmpfs as
  * upper layer. Writes land in the tmpfs and vanish with the sandbox. */
 static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
@@ -328,15 +354,25 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 	if (lower < 0)
 		return 0; /* optional and absent */
 	struct stat st;
+	if (fstat(lower, &st) < 0)
+		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 	if (en->missing || dir_is_empty(lower)) {
 		/* empty (just made, or never used): nothing to lay over, a
 		 * directory of the scratch tmpfs will do, at a fifth of an
 		 * overlay's cost */
-		cleanup_fd int tree = scratch_dir(b, 0755, en->noexec, NULL, e);
-		if (tree < 0)
+		cleanup_fd int dir = -1;
+		if (scratch_dir(b, 0755, false, &dir, e) < 0)
 			return -1;
-		if (fstat(lower, &st) < 0 || fchownat(tree, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
+		if (own_like(dir, "", AT_EMPTY_PATH, &st) < 0)
 			return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+		if (seed_layer(en, dir, &st, e) < 0)
+			return -1;
+		cleanup_fd int tree = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (tree < 0)
+			return rf_fail(e, errno, "cannot clone a directory of the sandbox's tmpfs");
+		if (set_attrs(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (en->noexec ? MOUNT_ATTR_NOEXEC : 0), false,
+			      en->path, e) < 0)
+			return -1;
 		cleanup_fd int mp = mount_point(b, i, true, e);
 		if (mp < 0)
 			return -1;
@@ -348,15 +384,23 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 	if (mkdirat(layer, "upper", 0755) < 0 || mkdirat(layer, "work", 0755) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 	/* the layer's owner must be the caller, as the cache's files are */
-	if (fstat(lower, &st) == 0 && fchownat(layer, "upper", st.st_uid, st.st_gid, 0) < 0)
+	if (own_like(layer, "upper", 0, &st) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+	if (en->layer_file) {
+		cleanup_fd int upper = openat(layer, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (upper < 0)
+			return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+		if (seed_layer(en, upper, &st, e) < 0)
+			return -1;
+	}
 	char lowerdir[64], upperdir[64], workdir[64];
 	snprintf(lowerdir, sizeof lowerdir, "/proc/self/fd/%d", lower);
 	snprintf(upperdir, sizeof upperdir, "/proc/self/fd/%d/upper", layer);
 	snprintf(workdir, sizeof workdir, "/proc/self/fd/%d/work", layer);
 	const char *opts[] = {"lowerdir", lowerdir, "upperdir", upperdir, "workdir", workdir,
 			      "userxattr", NULL, NULL};
-	cleanup_fd int ovl = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	cleanup_fd int ovl =
+		new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (en->noexec ? MOUNT_ATTR_NOEXEC : 0), e);
 	if (ovl < 0)
 		return rf_fail_wrap(e, "cannot give %s a private writable layer", en->path);
 	cleanup_fd int dest = mount_point(b, i, true, e);

@@ -885,8 +885,13 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (started < 0)
 		return -1;
 	r->landlock_abi = p->backend == RF_BACKEND_NONE ? 0 : run->landlock_abi;
-	if (run->use_ns && run->landlock_abi == 0)
+	if (run->use_ns && run->landlock_abi == 0) {
 		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
+		for (size_t i = 0; i < run->plan.n; i++)
+			if (run->plan.v[i].no_new_dirs)
+				warn(r, "without Landlock, new directories can be made at the top of %s (the main "
+					"checkout's rebase or cherry-pick state)", run->plan.v[i].path);
+	}
 	if (!run->use_ns && p->backend != RF_BACKEND_NONE && o->audit != RF_AUDIT_OFF)
 		warn(r, "fallback: denied file operations are not reported (no seccomp listener in this rung)");
 	if (rf_run_events_started(run->events, p, &run->plan, o, r, run->cwd,

@@ -199,6 +199,11 @@ int rf_explain_path(const rf_policy *p, const char *path, struct rf_explanation 
 		say(x->detail, sizeof x->detail, "does not exist yet: a read-only placeholder stands there during the run");
 	} else if (en->kind == RF_PLAN_CACHE) {
 		say(x->detail, sizeof x->detail, "writes go to a private layer that is discarded after the run");
+	} else if (en->no_new_dirs && !on_host && strcmp(where, en->path) != 0 &&
+		   strchr(where + strlen(en->path) + 1, '/') == NULL) {
+		say(x->detail, sizeof x->detail,
+		    "does not exist; only a regular file can be created here (no directory, symlink or special file: "
+		    "the top of this common git dir also holds the main checkout's rebase and cherry-pick state)");
 	} else if (!on_host) {
 		/* a hidden path that is absent on the host gets no cover: say so */
 		const struct rf_path_rule *h = NULL;

@@ -90,17 +90,21 @@ static enum rf_access kind_access(enum rf_plan_kind k)
 	return RF_ACCESS_NONE;
 }
 
-/* Which kind wins when two entries name the same path. */
-static int kind_priority(enum rf_plan_kind k)
+/* Which entry wins when two name the same path. An explicit writable root
+ * beats a default private layer (a cache the user grants is really
+ * writable); a private layer beats a bind whose only purpose is to make a
+ * directory a mount point (protected-parent: any mount does that). */
+static int entry_priority(const struct rf_plan_entry *en)
 {
-	switch (k) {
+	switch (en->kind) {
 	case RF_PLAN_HIDE:
-		return 6;
+		return 8;
 	case RF_PLAN_PROTECT:
-		return 5;
+		return 7;
 	case RF_PLAN_BIND_RW:
+		return strncmp(en->rule, "protected-parent:", 17) == 0 ? 4 : 6;
 	case RF_PLAN_CACHE:
-		return 4;
+		return 5;
 	case RF_PLAN_BIND_RO:
 		return 3;
 	default:
@@ -144,7 +148,7 @@ static int entry_cmp(const void *pa, const void *pb)
 	int c = path_cmp(a->path, b->path);
 	if (c)
 		return c;
-	return kind_priority(a->kind) - kind_priority(b->kind);
+	return entry_priority(a) - entry_priority(b);
 }
 
 /* Sort, then keep only the strongest entry for each path. */
@@ -219,8 +223,6 @@ static const char *placeholder_content(const char *path)
 		return ".\n";
 	if (strcmp(bn, "config") == 0 || strcmp(bn, "config.worktree") == 0)
 		return RF_PLACEHOLDER_CONFIG; /* a comment: valid, empty git config */
-	if (strcmp(bn, "locked") == 0)
-		return RF_PLACEHOLDER_LOCKED; /* git shows it as the lock reason */
 	return NULL;
 }
 
@@ -230,7 +232,7 @@ static bool placeholder_is_dir(const char *path, bool final)
 	if (!final)
 		return true;
 	return strcmp(bn, "config") != 0 && strcmp(bn, "commondir") != 0 && strcmp(bn, "config.worktree") != 0 &&
-	       strcmp(bn, "gitdir") != 0 && strcmp(bn, "locked") != 0;
+	       strcmp(bn, "gitdir") != 0;
 }
 
 /* Protect base/rel. Walk the components: the first one that is missing gets
@@ -343,27 +345,124 @@ static bool worktree_points_back(const char *dotgit, const char *admin)
 	return back && strcmp(back, admin) == 0;
 }
 
+/* Is DIR the workspace or one of the policy's writable roots (real paths)?
+ * Such a worktree is one the sandbox works in: its own add_writable_root()
+ * protects its admin files, and it is no "other" worktree. */
+static bool is_plan_root(const struct rf_plan *plan, const struct rf_policy *p, const char *dir)
+{
+	if (plan->mode != RF_SANDBOX_WORKSPACE_WRITE)
+		return false;
+	if (strcmp(dir, plan->workspace) == 0)
+		return true;
+	for (size_t i = 0; i < p->writable_roots.n; i++) {
+		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		if (real && strcmp(real, dir) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The working tree of the linked worktree whose admin dir is ADMIN (its
+ * `gitdir` file GF names TREE/.git), or NULL when that .git file does not
+ * point back (stale, moved, or a planted admin dir). */
+static char *worktree_tree(const char *admin, const char *gf)
+{
+	char buf[PATH_MAX + 1];
+	if (rf_read_file(gf, buf, sizeof buf) <= 0)
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
+	cleanup_free char *dotgit = resolve(named);
+	if (!dotgit || !worktree_points_back(dotgit, admin))
+		return NULL;
+	char *slash = strrchr(dotgit, '/');
+	if (slash == dotgit)
+		return NULL;
+	*slash = '\0';
+	return rf_steal_ptr(&dotgit);
+}
+
+/* Every directory strictly between BASE (a bound root) and DIR becomes a
+ * mount point, so that none can be renamed away with DIR in it. */
+static void pin_parents(struct rf_plan *plan, const char *base, const char *dir, const char *spec)
+{
+	size_t bl = strlen(base);
+	if (strcmp(dir, base) == 0 || !rf_path_is_within(dir, base))
+		return;
+	cleanup_free char *cur = rf_xstrdup(dir);
+	cleanup_free char *rule = rf_xasprintf("protected-parent:%s", spec);
+	for (size_t k = bl + 1; dir[k]; k++) {
+		if (dir[k] != '/')
+			continue;
+		cur[k] = '\0';
+		add(plan, RF_PLAN_BIND_RW, cur, rule, "default", true);
+		cur[k] = '/';
+	}
+}
+
+/* The admin dir ADMIN (BASE/.../worktrees/NAME) of a linked worktree the
+ * sandbox does not work in. Everything in it is that worktree's business
+ * alone: HEAD, index, and the state of an operation in progress there
+ * (rebase-merge/git-rebase-todo with its `exec` lines, sequencer/, MERGE_MSG,
+ * modules/ with its submodules' config and hooks), which git in that
+ * worktree reads and runs the next time you use it. So the admin dir is seen
+ * through a private layer, discarded after the run: `git gc` may lock and
+ * expire that worktree's reflog, nothing written there survives.
+ *   - logs/ is the real one: what gc expires there matches what it prunes
+ *     from the shared object store;
+ *   - HEAD and index stay read-only: a command that would move that
+ *     worktree's checkout (`git branch -m` of its branch) fails visibly
+ *     rather than being discarded in silence;
+ *   - the private layer starts with a `locked` file (unless the worktree is
+ *     locked already): with its working tree hidden, git in the sandbox takes
+ *     the worktree for deleted, and `git gc` or `git worktree prune` would
+ *     otherwise remove its admin dir (in the layer, but for the rest of the
+ *     run).
+ * The admin dir is a mount point (the layer), so it cannot be renamed away
+ * and replaced; `worktrees` too. */
+static void private_admin(struct rf_plan *plan, const char *base, const char *admin, const char *name)
+{
+	cleanup_free char *spec = rf_xasprintf("other worktree admin %s", name);
+	pin_parents(plan, base, admin, spec);
+	cleanup_free char *rule = rf_xasprintf("private:other-worktree admin %s (private layer, discarded)", name);
+	add(plan, RF_PLAN_CACHE, admin, rule, "default", true);
+	cleanup_free char *lk = rf_path_join(admin, "locked");
+	struct stat st;
+	if (lstat(lk, &st) < 0 && errno == ENOENT) {
+		last(plan)->layer_file = "locked";
+		last(plan)->layer_content = RF_PLACEHOLDER_LOCKED;
+	}
+	static const char *const files[] = {"HEAD", "index", NULL};
+	for (size_t i = 0; files[i]; i++) {
+		cleanup_free char *f = rf_path_join(admin, files[i]);
+		if (lstat(f, &st) < 0 || !S_ISREG(st.st_mode))
+			continue; /* a symlink stays in the private layer, like the rest */
+		cleanup_free char *r = rf_xasprintf("protected:other worktree admin %s/%s", name, files[i]);
+		add(plan, RF_PLAN_PROTECT, f, r, "default", false);
+	}
+	cleanup_free char *logs = rf_path_join(admin, "logs");
+	if (lstat(logs, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cleanup_free char *r = rf_xasprintf("other worktree admin %s/logs (git gc expires its reflogs)", name);
+		add(plan, RF_PLAN_BIND_RW, logs, r, "default", true);
+	}
+}
+
 /* The other linked worktrees registered in BASE/GITREL/worktrees/NAME (the
  * common git dir; BASE is the bound root it lies in, GITREL its path below
  * BASE, "" when it is BASE itself). own_admin: our own worktree's admin dir,
  * NULL when the workspace is the main checkout.
  *
- * Their working trees are hidden. In a writable run their admin dirs are
- * writable (`git gc` locks and expires every worktree's reflog there), but
- * not what says where git goes next or what it reads as config (commondir,
- * gitdir, config.worktree), nor the worktree's HEAD and index; and `locked`
- * neither. With the working tree hidden, git in
- * the sandbox takes the worktree for deleted, and `git gc` or `git worktree
- * prune` would delete the admin dir of a worktree that lives on outside; a
- * `locked` placeholder (removed after the run) keeps them off it.
+ * Their working trees are hidden; in a writable run their admin dirs get a
+ * private layer (private_admin). Worktrees that are themselves the workspace
+ * or a writable root are not "other": their own root protects them.
  *
  * Only entries git could have made count: a real directory with a regular
  * `gitdir` file. A symlink planted in `worktrees` would otherwise turn into a
  * read-only bind of any host path (other users' homes, the host's /tmp) in the
  * next run. And a tree is hidden only if its .git file points back to the
  * admin dir, so a planted `gitdir` cannot hide /usr from every later run. */
-static int guard_other_worktrees(struct rf_plan *plan, const char *base, const char *gitrel, const char *own_admin,
-				 bool writable, struct rf_error *e)
+static int guard_other_worktrees(struct rf_plan *plan, const struct rf_policy *p, const char *base,
+				 const char *gitrel, const char *own_admin, bool writable, struct rf_error *e)
 {
 	cleanup_free char *common = gitrel[0] ? rf_path_join(base, gitrel) : rf_xstrdup(base);
 	cleanup_free char *wtdir = rf_path_join(common, "worktrees");
@@ -376,9 +475,8 @@ static int guard_other_worktrees(struct rf_plan *plan, const char *base, const c
 	DIR *d = opendir(wtdir);
 	if (!d)
 		return rf_fail(e, errno, "cannot list the linked worktrees in %s", wtdir);
-	int rc = 0;
 	struct dirent *de;
-	while (rc == 0 && (de = readdir(d))) {
+	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
@@ -388,40 +486,18 @@ static int guard_other_worktrees(struct rf_plan *plan, const char *base, const c
 			continue; /* not a worktree admin dir git made */
 		if (own_admin && strcmp(admin, own_admin) == 0)
 			continue;
-		if (writable) {
-			/* HEAD and index only when present: a placeholder index
-			 * would break that worktree for you while the run lasts */
-			static const char *const files[] = {"commondir", "gitdir", "config.worktree", "locked",
-							    "HEAD", "index", NULL};
-			for (size_t i = 0; rc == 0 && files[i]; i++) {
-				cleanup_free char *f = rf_path_join(admin, files[i]);
-				struct stat fst;
-				if (i >= 4 && lstat(f, &fst) < 0)
-					continue;
-				cleanup_free char *spec = rf_xasprintf("other worktree admin %s", files[i]);
-				rc = protect_admin_file(plan, base, admin, files[i], spec, e);
-			}
-		}
-		char buf[PATH_MAX + 1];
-		if (rc < 0 || rf_read_file(gf, buf, sizeof buf) <= 0)
+		cleanup_free char *tree = worktree_tree(admin, gf);
+		if (tree && is_plan_root(plan, p, tree))
 			continue;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
-		cleanup_free char *dotgit = resolve(named);
-		if (!dotgit || !worktree_points_back(dotgit, admin))
-			continue; /* stale (moved or removed): nothing of it to hide */
-		cleanup_free char *tree = rf_xstrdup(dotgit);
-		char *slash = strrchr(tree, '/');
-		if (slash == tree)
-			continue;
-		*slash = '\0';
-		if (rf_path_is_within(plan->workspace, tree))
-			continue; /* never hide our own workspace */
+		if (writable)
+			private_admin(plan, base, admin, de->d_name);
+		if (!tree || rf_path_is_within(plan->workspace, tree))
+			continue; /* stale: nothing to hide; never hide our own workspace */
 		cleanup_free char *rule = rf_xasprintf("hidden:other-worktree:%s", tree);
 		add(plan, RF_PLAN_HIDE, tree, rule, "default", true);
 	}
 	closedir(d);
-	return rc;
+	return 0;
 }
 
 /* core.worktree of the git dir GITDIR, resolved against it, or NULL. git
@@ -509,6 +585,79 @@ static void plan_warn(struct rf_plan *plan, const char *msg)
 	free(old);
 }
 
+/* The main checkout of the common git dir COMMON: core.worktree, else the
+ * directory holding a `.git` common dir; NULL for a bare repository. */
+static char *main_checkout(const char *common)
+{
+	char *wt = read_core_worktree(common);
+	if (wt)
+		return wt;
+	size_t cl = strlen(common);
+	if (cl > 5 && strcmp(common + cl - 5, "/.git") == 0)
+		return rf_xstrndup(common, cl - 5);
+	return NULL;
+}
+
+/* The main checkout's own state: git keeps it at the top of the common dir
+ * (everything there but what git shares between worktrees). */
+static const char *const main_worktree_state[] = {
+	"HEAD", "index", "ORIG_HEAD", "FETCH_HEAD", "AUTO_MERGE", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE",
+	"MERGE_RR", "SQUASH_MSG", "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG",
+	"BISECT_START", "BISECT_TERMS", "BISECT_NAMES", "BISECT_EXPECTED_REV", "BISECT_ANCESTORS_OK",
+	"BISECT_HEAD", "BISECT_FIRST_PARENT", "rebase-merge", "rebase-apply", "sequencer", "modules", NULL,
+};
+
+/* A linked worktree's common git dir (entry IDX, bound writable) whose main
+ * checkout the sandbox does not work in. The top of the common dir is also
+ * the main checkout's admin dir: a `rebase-merge/git-rebase-todo` with
+ * `exec` lines planted there runs at your next `git rebase --continue` in
+ * the main checkout, a `modules/X/config` at your next `git status`. It
+ * cannot get a private layer like another linked worktree's admin dir: the
+ * shared refs (packed-refs) are rewritten there by rename. So:
+ *   - what of that state exists (HEAD, index, an operation in progress, the
+ *     submodules) is read-only;
+ *   - nothing but regular files may be created at its top (no_new_dirs,
+ *     Landlock): no rebase-merge/, rebase-apply/, sequencer/, modules/, and
+ *     no symlink in their place, while packed-refs.lock and HEAD.lock (git gc
+ *     expires the main checkout's reflog) still can be. */
+static int guard_main_worktree(struct rf_plan *plan, const struct rf_policy *p, const char *common, size_t idx,
+			       struct rf_error *e)
+{
+	cleanup_free char *main = main_checkout(common);
+	if (!main || in_a_writable_root(plan, p, main))
+		return 0; /* bare, or a checkout the sandbox may write anyway */
+	for (size_t i = 0; main_worktree_state[i]; i++) {
+		cleanup_free char *f = rf_path_join(common, main_worktree_state[i]);
+		struct stat st;
+		if (lstat(f, &st) < 0)
+			continue;
+		cleanup_free char *spec = rf_xasprintf("main checkout's %s", main_worktree_state[i]);
+		if (protect_path(plan, common, main_worktree_state[i], spec, "default", e) < 0)
+			return -1;
+	}
+	/* Landlock grants a rule's rights to everything beneath it, across
+	 * mounts: under a writable place (a writable root, or a mount point in
+	 * the private /tmp, /run) the restriction cannot hold */
+	const char *above = NULL;
+	for (size_t i = 0; i < plan->n && !above; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if ((en->kind == RF_PLAN_TMPFS || en->kind == RF_PLAN_DEV || en->kind == RF_PLAN_CACHE ||
+		     (en->kind == RF_PLAN_BIND_RW && i != idx)) &&
+		    strcmp(en->path, common) != 0 && rf_path_is_within(common, en->path))
+			above = en->path;
+	}
+	if (above || in_a_writable_root(plan, p, common)) {
+		cleanup_free char *w = rf_xasprintf(
+			"new directories at the top of %s (the state of a rebase or cherry-pick in the main checkout %s) "
+			"are not prevented: it lies in the writable %s",
+			common, main, above ? above : "root");
+		plan_warn(plan, w);
+		return 0;
+	}
+	plan->v[idx].no_new_dirs = true;
+	return 0;
+}
+
 /* A writable root (the workspace or --writable-root) and all that comes with
  * it: its protected paths and, for git linked worktrees, the common git dir. */
 static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
@@ -537,7 +686,7 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 			plan_warn(plan, w);
 			/* its other linked worktrees are hidden all the same:
 			 * hiding takes nothing from anyone */
-			if (guard_other_worktrees(plan, named, "", common ? admin : NULL, false, e) < 0)
+			if (guard_other_worktrees(plan, p, named, "", common ? admin : NULL, false, e) < 0)
 				return -1;
 			free(admin);
 			free(common);
@@ -556,6 +705,8 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 			}
 			add(plan, writable ? RF_PLAN_BIND_RW : RF_PLAN_BIND_RO, common,
 			    "git-common-dir", "default", true);
+			if (writable && guard_main_worktree(plan, p, common, plan->n - 1, e) < 0)
+				return -1;
 		}
 	}
 	/* The git dir a .git file names: the common dir of a linked worktree,
@@ -572,7 +723,7 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 			      : git_base != root || strcmp(gitdir, root) == 0 ? ""
 									   : gitdir + strlen(root) + 1;
 	if ((gitdir || is_dir_path(dotgit)) &&
-	    guard_other_worktrees(plan, git_base, git_rel, common ? admin : NULL, writable, e) < 0)
+	    guard_other_worktrees(plan, p, git_base, git_rel, common ? admin : NULL, writable, e) < 0)
 		return -1;
 
 	if (writable && protect_root(plan, p, root, gitdir, e) < 0)

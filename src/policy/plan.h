@@ -45,9 +45,9 @@ enum rf_access {
  * directory behind. */
 #define RF_PLACEHOLDER_XATTR "user.ringfence"
 #define RF_PLACEHOLDER_CONFIG "# ringfence placeholder: removed after the run\n"
-/* A placeholder `locked` in another linked worktree's admin dir: git shows
- * the content as the lock reason. */
-#define RF_PLACEHOLDER_LOCKED "hidden from a ringfence sandbox (placeholder, removed after the run)\n"
+/* The `locked` file another linked worktree's admin dir gets in its private
+ * layer (never on the host): git shows the content as the lock reason. */
+#define RF_PLACEHOLDER_LOCKED "hidden from a ringfence sandbox (in the sandbox only)\n"
 
 struct rf_plan_entry {
 	enum rf_plan_kind kind;
@@ -63,6 +63,15 @@ struct rf_plan_entry {
 	bool noexec;    /* plan/review modes: mounted noexec (a place the command or an
 			 * earlier run could write: nothing there may be executed or mapped
 			 * executable) */
+	bool no_new_dirs; /* RF_PLAN_BIND_RW directory: nothing but regular files may be
+			   * created directly in it (no directory, symlink, FIFO, socket or
+			   * device; its existing subdirectories stay writable). Landlock
+			   * enforces it. Used for a common git dir reached from a linked
+			   * worktree: its top level also holds the main checkout's own state
+			   * (rebase-merge/, sequencer/, with their `exec` lines) */
+	const char *layer_file;    /* RF_PLAN_CACHE: a file the private layer starts with, when
+				    * the host directory has none of that name ... */
+	const char *layer_content; /* ... and its content (static strings) */
 };
 
 struct rf_plan {

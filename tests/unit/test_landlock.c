@@ -261,6 +261,54 @@ static void test_mirror_exec_allow(void **state)
 	rf_plan_free(&plan);
 }
 
+/* A common git dir reached from a linked worktree (no_new_dirs): regular
+ * files can be made at its top (packed-refs.lock), nothing else; its
+ * writable subdirectories get the full rule. */
+static void test_mirror_no_new_dirs(void **state)
+{
+	(void)state;
+	static const struct fake_node t[] = {
+		{"/r", RF_LL_DIR},               {"/r/.git", RF_LL_DIR},         {"/r/.git/objects", RF_LL_DIR},
+		{"/r/.git/refs", RF_LL_DIR},
+		{"/r/.git/hooks", RF_LL_DIR},    {"/r/.git/HEAD", RF_LL_FILE},   {"/r/.git/packed-refs", RF_LL_FILE},
+		{"/r/.git/evil", RF_LL_SYMLINK},
+	};
+	struct rf_plan plan = {0};
+	add(&plan, RF_PLAN_BIND_RW, "/r/.git", true, false);
+	plan.v[0].no_new_dirs = true;
+	add(&plan, RF_PLAN_PROTECT, "/r/.git/hooks", true, false);
+	add(&plan, RF_PLAN_PROTECT, "/r/.git/HEAD", false, false);
+	struct fake_fs f = {.nodes = t, .n = sizeof t / sizeof t[0]};
+	struct rf_landlock_fs ops = fake_ops(&f);
+	struct rf_landlock_opts o = {.mode = RF_LANDLOCK_MIRROR, .plan = &plan};
+	struct rf_landlock_rules r;
+	struct rf_error e = {0};
+	assert_int_equal(rf_landlock_compute(&o, 7, &ops, &r, &e), 0);
+	/* all but make_char, make_dir, make_sock, make_fifo, make_block, make_sym */
+	assert_int_equal(rule_access(&r, "/r/.git"), 0xffff & ~0x1ec0ull);
+	assert_true(rule_access(&r, "/r/.git") & (1ull << 8)); /* make_reg */
+	assert_int_equal(rule_access(&r, "/r/.git/objects"), 0xffff);
+	assert_int_equal(rule_access(&r, "/r/.git/refs"), 0xffff);
+	assert_null(find(&r, "/r/.git/hooks"));
+	assert_null(find(&r, "/r/.git/HEAD"));
+	assert_null(find(&r, "/r/.git/evil"));
+	assert_true(was_listed(&f, "/r/.git"));
+	rf_landlock_rules_free(&r);
+	rf_strv_free(&f.listed);
+
+	/* ENFORCE: nothing at all can be made at its top */
+	o.mode = RF_LANDLOCK_ENFORCE;
+	plan.n = 1;
+	assert_int_equal(rf_landlock_compute(&o, 7, &ops, &r, &e), 0);
+	assert_int_equal(rule_access(&r, "/r/.git"), READ);
+	assert_int_equal(rule_access(&r, "/r/.git/objects"), 0xffff);
+	assert_true(strv_has(&r.no_new_entries, "/r/.git"));
+	rf_landlock_rules_free(&r);
+	rf_strv_free(&f.listed);
+	plan.n = 3;
+	rf_plan_free(&plan);
+}
+
 /* ---- ENFORCE ---- */
 
 static const struct fake_node tree[] = {
@@ -585,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_mirror_exec_allow),
+		cmocka_unit_test(test_mirror_no_new_dirs),
 		cmocka_unit_test(test_enforce_tree),
 		cmocka_unit_test(test_enforce_abi3_masks),
 		cmocka_unit_test(test_enforce_missing_protected),

@@ -337,6 +337,140 @@ static void test_missing_caches_planned(void **state)
 	rf_policy_free(p);
 }
 
+/* A main checkout BASE/main with linked worktrees BASE/lw (the workspace)
+ * and BASE/other, laid out as git lays them out. */
+static void fake_worktrees(const char *base)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd '%s'; mkdir -p main/.git/objects main/.git/refs main/.git/hooks main/.git/logs lw other; "
+		 "mkdir -p main/.git/worktrees/lw main/.git/worktrees/other/logs; "
+		 "echo 'ref: refs/heads/master' > main/.git/HEAD; : > main/.git/index; : > main/.git/config; "
+		 "for w in lw other; do echo \"gitdir: $PWD/main/.git/worktrees/$w\" > $w/.git; "
+		 "echo \"$PWD/$w/.git\" > main/.git/worktrees/$w/gitdir; echo ../.. > main/.git/worktrees/$w/commondir; "
+		 "echo \"ref: refs/heads/$w\" > main/.git/worktrees/$w/HEAD; done; : > main/.git/worktrees/other/index",
+		 base);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void build_in(const char *ws, struct rf_plan *plan)
+{
+	struct rf_error e = {0};
+	setenv("HOME", P("home"), 1);
+	rf_policy *p = rf_policy_new();
+	assert_int_equal(rf_policy_set_workspace(p, ws, &e), 0);
+	struct rf_plan_host h = {.home = P("home"), .cwd = ws};
+	if (rf_plan_build(p, &h, plan, &e) < 0)
+		fail_msg("plan failed: %s", e.msg);
+	rf_policy_free(p);
+}
+
+static void test_other_worktree_admin_private(void **state)
+{
+	/* another worktree's admin dir: a private layer (with a `locked` file),
+	 * its HEAD and index read-only, its reflogs real */
+	(void)state;
+	char base[512], path[600], ws[600];
+	snprintf(base, sizeof base, "%s", P("wts"));
+	mkdirs("wts");
+	fake_worktrees(base);
+	snprintf(ws, sizeof ws, "%s/lw", base);
+	struct rf_plan plan;
+	build_in(ws, &plan);
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/other", base);
+	const struct rf_plan_entry *en = entry_at(&plan, path);
+	assert_non_null(en);
+	assert_int_equal(en->kind, RF_PLAN_CACHE);
+	assert_string_equal(en->layer_file, "locked");
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/other/rebase-merge/git-rebase-todo", base);
+	expect(&plan, path, RF_ACCESS_WRITE, "private:other-worktree admin other");
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/other/HEAD", base);
+	expect(&plan, path, RF_ACCESS_READ, "protected:other worktree admin other/HEAD");
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/other/index", base);
+	expect(&plan, path, RF_ACCESS_READ, "protected:");
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/other/logs/HEAD", base);
+	expect(&plan, path, RF_ACCESS_WRITE, "other worktree admin other/logs");
+	/* the worktrees dir is a mount point; our own admin dir is real */
+	snprintf(path, sizeof path, "%s/main/.git/worktrees", base);
+	assert_non_null(entry_at(&plan, path));
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/lw/rebase-merge/x", base);
+	expect(&plan, path, RF_ACCESS_WRITE, "protected-parent:");
+	snprintf(path, sizeof path, "%s/other/file", base);
+	expect(&plan, path, RF_ACCESS_NONE, "hidden:other-worktree");
+	rf_plan_free(&plan);
+	/* from the main checkout, both linked worktrees are other */
+	snprintf(ws, sizeof ws, "%s/main", base);
+	build_in(ws, &plan);
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/lw", base);
+	en = entry_at(&plan, path);
+	assert_non_null(en);
+	assert_int_equal(en->kind, RF_PLAN_CACHE);
+	rf_plan_free(&plan);
+}
+
+static void test_main_checkout_state_guarded(void **state)
+{
+	/* from a linked worktree, the top of the common dir is the main
+	 * checkout's admin dir: its state read-only, no new directories (so no
+	 * rebase-merge/ with exec lines) when Landlock can hold that, which it
+	 * cannot beneath the private /tmp */
+	(void)state;
+	char vt[] = "/var/tmp/rf-plan-test.XXXXXX";
+	assert_non_null(mkdtemp(vt));
+	fake_worktrees(vt);
+	char cmd[700], path[600], ws[600];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/main/.git/rebase-merge'", vt);
+	assert_int_equal(system(cmd), 0);
+	snprintf(ws, sizeof ws, "%s/lw", vt);
+	struct rf_plan plan;
+	build_in(ws, &plan);
+	snprintf(path, sizeof path, "%s/main/.git", vt);
+	const struct rf_plan_entry *en = entry_at(&plan, path);
+	assert_non_null(en);
+	assert_int_equal(en->kind, RF_PLAN_BIND_RW);
+	assert_true(en->no_new_dirs);
+	snprintf(path, sizeof path, "%s/main/.git/HEAD", vt);
+	expect(&plan, path, RF_ACCESS_READ, "protected:main checkout's HEAD");
+	snprintf(path, sizeof path, "%s/main/.git/index", vt);
+	expect(&plan, path, RF_ACCESS_READ, "protected:main checkout's index");
+	snprintf(path, sizeof path, "%s/main/.git/rebase-merge/git-rebase-todo", vt);
+	expect(&plan, path, RF_ACCESS_READ, "protected:main checkout's rebase-merge");
+	snprintf(path, sizeof path, "%s/main/.git/objects/ab", vt);
+	expect(&plan, path, RF_ACCESS_WRITE, "git-common-dir");
+	/* the linked worktree's own rebase state is its own business */
+	snprintf(path, sizeof path, "%s/main/.git/worktrees/lw/rebase-merge", vt);
+	expect(&plan, path, RF_ACCESS_WRITE, NULL);
+	rf_plan_free(&plan);
+	/* the main checkout granted too: nothing of it is "other" */
+	struct rf_error e = {0};
+	setenv("HOME", P("home"), 1);
+	rf_policy *p = rf_policy_new();
+	assert_int_equal(rf_policy_set_workspace(p, ws, &e), 0);
+	snprintf(path, sizeof path, "%s/main", vt);
+	assert_int_equal(rf_policy_add_writable_root(p, path, "t", &e), 0);
+	struct rf_plan_host h = {.home = P("home"), .cwd = ws};
+	assert_int_equal(rf_plan_build(p, &h, &plan, &e), 0);
+	snprintf(path, sizeof path, "%s/main/.git/rebase-merge/x", vt);
+	expect(&plan, path, RF_ACCESS_WRITE, NULL);
+	for (size_t i = 0; i < plan.n; i++)
+		assert_false(plan.v[i].no_new_dirs);
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", vt);
+	assert_int_equal(system(cmd), 0);
+	/* beneath the private /tmp: Landlock cannot hold it, and the plan says so */
+	mkdirs("wts2");
+	fake_worktrees(P("wts2"));
+	snprintf(ws, sizeof ws, "%s", P("wts2/lw"));
+	build_in(ws, &plan);
+	for (size_t i = 0; i < plan.n; i++)
+		assert_false(plan.v[i].no_new_dirs);
+	assert_non_null(plan.warnings);
+	assert_non_null(strstr(plan.warnings, "are not prevented"));
+	expect(&plan, P("wts2/main/.git/HEAD"), RF_ACCESS_READ, "protected:main checkout's HEAD");
+	rf_plan_free(&plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +481,8 @@ int main(void)
 		cmocka_unit_test(test_worktrees_symlink_not_followed),
 		cmocka_unit_test(test_grant_through_planted_symlink_refused),
 		cmocka_unit_test(test_missing_caches_planned),
+		cmocka_unit_test(test_other_worktree_admin_private),
+		cmocka_unit_test(test_main_checkout_state_guarded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -116,19 +116,71 @@ t_wt_prune_keeps_hidden_worktrees() {
 	expect_true test $? = 0
 }
 
-t_wt_other_admin_files_not_writable() {
+# Names, types, link targets and contents of everything under $1.
+_tree_digest() {
+	(cd "$1" && find . -printf '%y %p %l\n' | LC_ALL=C sort &&
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# A rebase in progress whose todo list runs a command: $1 = the git dir.
+_plant_rebase() {
+	printf 'mkdir %s/rebase-merge && cd %s/rebase-merge && : > interactive && echo refs/heads/x > head-name &&
+		git rev-parse HEAD > onto && git rev-parse HEAD > orig-head &&
+		echo "exec touch %s" > git-rebase-todo && : > done && echo PLANTED-REBASE' "$1" "$1" "$MARKER"
+}
+
+t_wt_other_admin_dir_private() {
+	# another worktree's admin dir: its HEAD and index are read-only, and
+	# whatever else the sandbox writes there (a rebase whose todo list runs
+	# a command at your next `git rebase --continue` there, merge state, a
+	# submodule's config, a rewritten commondir, the removal of a lock) is
+	# gone after the run
 	_wt_setup
 	_evil_common "$SRC/evil"
-	local a="$COMMON/worktrees/other" f
-	for f in commondir gitdir HEAD index; do
+	local a="$COMMON/worktrees/other" before f
+	before=$(_tree_digest "$a")
+	for f in HEAD index; do
 		sbsrc -- sh -c "echo '$SRC/evil' > '$a/$f'"
 		expect_denied "rewrite the other worktree's $f"
 	done
-	sbsrc -- sh -c "printf '[core]\n\tfsmonitor = evil\n' > '$a/config.worktree'"
-	expect_denied "create the other worktree's config.worktree"
-	sbsrc -- sh -c "rm -f '$a/locked'; mv '$a/commondir' '$a/c2'"
-	expect_denied "move the other worktree's commondir away"
+	sbsrc -- sh -c "$(_plant_rebase "$a")"
+	expect_out "PLANTED-REBASE" "a rebase planted (in the private layer)"
+	sbsrc -- sh -c "set -e; echo '$SRC/evil' > '$a/commondir'; echo '$SRC/evil' > '$a/gitdir'
+		printf '[core]\n\tfsmonitor = \"touch $MARKER; false\"\n' > '$a/config.worktree'
+		git rev-parse HEAD > '$a/MERGE_HEAD'; echo evil > '$a/MERGE_MSG'
+		mkdir -p '$a/modules/x/hooks'; printf '[core]\n\tfsmonitor = \"touch $MARKER\"\n' > '$a/modules/x/config'
+		rm -f '$a/locked'; mv '$a/ORIG_HEAD' '$a/o2' 2>/dev/null || true; echo PLANTED"
+	expect_out "PLANTED" "the writes land (in the private layer)"
+	expect_true test "$(_tree_digest "$a")" = "$before"
+	expect_true test ! -e "$a/rebase-merge" -a ! -e "$a/locked"
+	(cd "$OTHER" && git rebase --continue >/dev/null 2>&1)
 	_host_git_everywhere
+}
+
+t_wt_other_admin_dir_private_in_worktree() {
+	# the same from a linked worktree: the other linked worktree's admin dir
+	_wt_setup
+	local a="$COMMON/worktrees/other" before
+	before=$(_tree_digest "$a")
+	sbwt -- sh -c "$(_plant_rebase "$a")"
+	expect_out "PLANTED-REBASE" "a rebase planted (in the private layer)"
+	expect_true test "$(_tree_digest "$a")" = "$before"
+	(cd "$OTHER" && git status >/dev/null 2>&1 && git rebase --continue >/dev/null 2>&1)
+	expect_true test ! -e "$MARKER"
+}
+
+t_wt_other_admin_gc_keeps_reflog_consistent() { # neighbour: gc expires the other worktree's reflog for real
+	_wt_setup
+	(cd "$OTHER" && echo o >o.txt && git add o.txt && git commit -qm o1 && git reset -q --hard HEAD~1)
+	git -C "$OTHER" reflog expire --expire=never --all
+	local n
+	n=$(wc -l <"$COMMON/worktrees/other/logs/HEAD")
+	sbwt -- sh -c 'git reflog expire --expire-unreachable=now --all && git gc -q --prune=now; echo GC-DONE'
+	expect_out "GC-DONE" "gc ran"
+	expect_true test "$(wc -l <"$COMMON/worktrees/other/logs/HEAD")" -lt "$n"
+	(cd "$OTHER" && git fsck --no-progress >/dev/null 2>&1 && git log -g --oneline >/dev/null 2>&1)
+	expect_true test $? = 0
+	expect_true test -f "$COMMON/worktrees/other/HEAD" -a ! -e "$COMMON/worktrees/other/locked"
 }
 
 t_wt_rename_worktrees_dir_denied() {
@@ -144,7 +196,8 @@ t_wt_rename_worktrees_dir_denied() {
 	sbsrc -- sh -c "mv .git/worktrees .git/w.old; mv .git/worktrees/other .git/worktrees/o.old;
 		mkdir -p .git/worktrees/other && cp .git/w.old/other/HEAD .git/w.old/other/gitdir .git/worktrees/other/;
 		echo '$SRC/evil' > .git/worktrees/other/commondir"
-	expect_denied "plant a commondir for another worktree"
+	# the renames fail (mount points); the commondir lands in the private layer
+	expect_true test "$(cat "$COMMON/worktrees/other/commondir")" = ../..
 	_host_git_everywhere
 }
 
@@ -248,4 +301,92 @@ t_wt_separate_gitdir_other_worktrees_hidden() {
 	expect_not_out "SEP-OTHER-DATA" "the other worktree's files (git dir granted)"
 	expect_out "GC-OK" "git gc"
 	expect_true test "$(cat "$gd/repo.git/worktrees/sepother/commondir")" = ../..
+}
+
+# A main checkout $M with a linked worktree $LW, the workspace. The top of the
+# common dir $MC is also the main checkout's admin dir. Made outside /tmp:
+# Landlock's rule on the sandbox's private /tmp also covers whatever is
+# mounted beneath it, so that is no place to test a Landlock restriction.
+_main_setup() {
+	VT=$(mktemp -d /var/tmp/rf-it-main.XXXXXX) || return 1
+	chmod 755 "$VT"
+	# shellcheck disable=SC2064
+	trap "rm -rf '$VT'" EXIT
+	M="$VT/main" LW="$VT/lw" MC="$VT/main/.git"
+	git_repo "$M" && git -C "$M" worktree add -q "$LW" -b lw
+	MARKER="$VT/pwned"
+}
+
+sblw() {
+	rf_setup_bin
+	cd "$LW" || return 1
+	HOME="$FAKE_HOME" sb_raw run --workspace "$LW" --read-only "$RF_BIN" "$@"
+	cd "$WS" || return 1
+}
+
+t_wt_main_state_not_plantable_from_linked() {
+	# from a linked worktree: no rebase, cherry-pick or submodule state of
+	# the main checkout (which git would run there next), in any disguise
+	_main_setup
+	local before
+	before=$(_tree_digest "$MC")
+	sblw -- sh -c "$(_plant_rebase "$MC")"
+	expect_denied "plant a rebase with an exec line for the main checkout"
+	sblw -- sh -c "mkdir '$MC/sequencer'"
+	expect_denied "mkdir the main checkout's sequencer/"
+	sblw -- sh -c "mkdir -p '$MC/modules/x'"
+	expect_denied "mkdir the main checkout's modules/"
+	sblw -- sh -c "ln -s '$LW' '$MC/rebase-merge'"
+	expect_denied "a symlink as the main checkout's rebase-merge"
+	sblw -- sh -c "mkdir '$MC/objects/rm' && echo 'exec touch $MARKER' > '$MC/objects/rm/git-rebase-todo' &&
+		mv '$MC/objects/rm' '$MC/rebase-merge'"
+	expect_denied "move a directory in as the main checkout's rebase-merge"
+	sblw -- sh -c "mkfifo '$MC/rebase-apply'"
+	expect_denied "a FIFO at the main checkout's rebase-apply"
+	local f
+	for f in HEAD index; do
+		sblw -- sh -c "echo x > '$MC/$f'"
+		expect_denied "rewrite the main checkout's $f"
+	done
+	rm -rf "$MC/objects/rm" # allowed: an ordinary directory of the object store
+	expect_true test "$(_tree_digest "$MC")" = "$before"
+	(cd "$M" && git status >/dev/null 2>&1; git rebase --continue >/dev/null 2>&1)
+	expect_true test ! -e "$MARKER"
+}
+
+t_wt_main_rebase_in_progress_read_only() {
+	# a real rebase stopped in the main checkout: its todo list is read-only
+	_main_setup
+	(cd "$M" && echo 1 >c && git add c && git commit -qm c1 && git checkout -q -b side HEAD~1 &&
+		echo 2 >c && git add c && git commit -qm c2 && echo 3 >d && git add d && git commit -qm d &&
+		GIT_SEQUENCE_EDITOR=: git rebase -q -i master >/dev/null 2>&1)
+	expect_true test -d "$MC/rebase-merge"
+	sblw -- sh -c "echo 'exec touch $MARKER' >> '$MC/rebase-merge/git-rebase-todo'"
+	expect_denied "append an exec line to the main checkout's rebase"
+	sblw -- sh -c "rm -rf '$MC/rebase-merge'"
+	expect_denied "remove the main checkout's rebase"
+	expect_true test -z "$(grep exec "$MC/rebase-merge/git-rebase-todo")"
+	(cd "$M" && git rebase --abort)
+	expect_true test ! -e "$MARKER" -a ! -e "$MC/rebase-merge"
+}
+
+t_wt_git_in_linked_with_main_guarded_works() { # neighbour: all of git's work in the worktree
+	_main_setup
+	git init -q --bare "$VT/remote.git" && git -C "$M" push -q "$VT/remote.git" master
+	sblw -- sh -c "set -e
+		echo a > a.txt && git add a.txt && git commit -qm a
+		git branch topic && git checkout -q topic && echo b > b.txt && git add b.txt && git commit -qm b
+		git checkout -q lw && echo c >> a.txt && git commit -qam c
+		git checkout -q topic && git -c core.editor=true rebase -q -i lw
+		echo s >> a.txt && git stash -q && git stash pop -q && git commit -qam s
+		git fetch -q '$VT/remote.git' master:refs/remotes/r/master
+		git worktree add -q wt2 -b wt2 && git -C wt2 log --oneline -1 && git worktree remove wt2
+		git gc -q 2>/dev/null; git worktree prune; git worktree list; git branch -D topic >/dev/null 2>&1 || true
+		git status --short; echo LINKED-OK"
+	expect_rc 0 "commit, branch, rebase, stash, fetch, worktree add/remove, gc in a linked worktree"
+	expect_out "LINKED-OK" "all steps"
+	expect_out "$M " "worktree list shows the main checkout"
+	(cd "$M" && git status >/dev/null && git log --oneline -1 lw >/dev/null)
+	expect_true test $? = 0
+	expect_true test "$(git -C "$M" rev-parse --abbrev-ref HEAD)" = master
 }

@@ -63,6 +63,10 @@ int rf_policy_add_writable_root(rf_policy *p, const char *dir, const char *sourc
 int rf_policy_add_read_only(rf_policy *p, const char *path, const char *source, struct rf_error *e);
 int rf_policy_add_hidden(rf_policy *p, const char *path, const char *source, struct rf_error *e);
 int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *source, struct rf_error *e);
+/* Accept your home directory as the workspace or a writable root (refused
+ * otherwise): its dotfiles, ~/bin and its repositories' hooks and config
+ * stay read-only, and nothing new can be made directly in it. */
+void rf_policy_set_allow_home_write(rf_policy *p, bool allow);
 
 /* Network rules, used with network = allowlist (and host ports in every
  * mode that has its own network namespace). A domain rule is an exact name

@@ -39,6 +39,9 @@ static void usage(FILE *out)
 	      "  --read-only PATH      make PATH visible, read-only (repeatable)\n"
 	      "  --hide PATH           make PATH unreadable (repeatable; ~ is $HOME)\n"
 	      "  --protect REL         keep REL read-only inside every writable root (repeatable)\n"
+	      "  --allow-home-write    accept your home as the workspace or a writable root (refused\n"
+	      "                        otherwise); its dotfiles, ~/bin and its repositories' hooks and\n"
+	      "                        config stay read-only, and nothing new can be made directly in it\n"
 	      "  --network MODE        offline (default: own loopback only) | allowlist (egress only\n"
 	      "                        through ringfence's proxy, to allowed domains) | online\n"
 	      "  --allow-domain RULE   allowlist: let RULE through (repeatable): example.com,\n"
@@ -119,6 +122,7 @@ enum {
 	OPT_AGENT,
 	OPT_MODE,
 	OPT_CONFIG,
+	OPT_ALLOW_HOME_WRITE,
 };
 
 static const struct option run_options[] = {
@@ -150,6 +154,7 @@ static const struct option run_options[] = {
 	{"agent", required_argument, NULL, OPT_AGENT},
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"allow-home-write", no_argument, NULL, OPT_ALLOW_HOME_WRITE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -271,6 +276,9 @@ static int policy_command(int argc, char **argv, enum rf_cli_command cmd)
 			break;
 		case OPT_PROTECT:
 			rc = rf_policy_add_protected(p, optarg, "--protect", &err);
+			break;
+		case OPT_ALLOW_HOME_WRITE:
+			rf_policy_set_allow_home_write(p, true);
 			break;
 		case OPT_NETWORK: {
 			enum rf_network_mode m;

@@ -537,7 +537,7 @@ static void restrict_execute(const struct rf_landlock_opts *o, struct rf_landloc
 	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SOCK)
 
 /* MIRROR mode, a writable directory EN with no_new_dirs (plan.h): its own
- * rule can make regular files only; each subdirectory the plan leaves
+ * rule can make regular files only (with no_new_files, nothing); each subdirectory the plan leaves
  * writable gets the full write rule (Landlock grants a rule's rights to the
  * whole tree beneath it, so new directories are possible there). A
  * subdirectory created later cannot exist at the top, so none is missed. */
@@ -545,7 +545,8 @@ static int no_new_dirs_rules(const struct rf_plan *plan, const struct rf_landloc
 			     const struct rf_plan_entry *en, int abi, struct rf_landlock_rules *out, struct rf_error *e)
 {
 	uint64_t all = rf_landlock_rights(RF_ACCESS_WRITE, abi);
-	push_rule(out, en->path, all & ~(uint64_t)MAKE_NON_REGULAR, true, true);
+	uint64_t withheld = MAKE_NON_REGULAR | (en->no_new_files ? LANDLOCK_ACCESS_FS_MAKE_REG : 0);
+	push_rule(out, en->path, all & ~withheld, true, true);
 	struct rf_landlock_dirent *kids = NULL;
 	size_t nk = 0;
 	if (fs->list(fs->ctx, en->path, RF_LANDLOCK_MAX_CHILDREN, &kids, &nk, e) < 0)

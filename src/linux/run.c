@@ -889,8 +889,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
 		for (size_t i = 0; i < run->plan.n; i++)
 			if (run->plan.v[i].no_new_dirs)
-				warn(r, "without Landlock, new directories can be made at the top of %s (the main "
-					"checkout's rebase or cherry-pick state)", run->plan.v[i].path);
+				warn(r, "without Landlock, new %s can be made directly in %s", run->plan.v[i].no_new_files ?
+					"files and directories" : "directories", run->plan.v[i].path);
 	}
 	if (!run->use_ns && p->backend != RF_BACKEND_NONE && o->audit != RF_AUDIT_OFF)
 		warn(r, "fallback: denied file operations are not reported (no seccomp listener in this rung)");

@@ -201,9 +201,16 @@ int rf_explain_path(const rf_policy *p, const char *path, struct rf_explanation 
 		say(x->detail, sizeof x->detail, "writes go to a private layer that is discarded after the run");
 	} else if (en->no_new_dirs && !on_host && strcmp(where, en->path) != 0 &&
 		   strchr(where + strlen(en->path) + 1, '/') == NULL) {
-		say(x->detail, sizeof x->detail,
-		    "does not exist; only a regular file can be created here (no directory, symlink or special file: "
-		    "the top of this common git dir also holds the main checkout's rebase and cherry-pick state)");
+		x->write = x->write && !en->no_new_files;
+		if (en->no_new_files)
+			say(x->detail, sizeof x->detail,
+			    "does not exist, and nothing can be created directly in the writable home (a new dotfile "
+			    "could run outside the sandbox later)");
+		else
+			say(x->detail, sizeof x->detail,
+			    "does not exist; only a regular file can be created here (no directory, symlink or special "
+			    "file: the top of this common git dir also holds the main checkout's rebase and "
+			    "cherry-pick state)");
 	} else if (!on_host) {
 		/* a hidden path that is absent on the host gets no cover: say so */
 		const struct rf_path_rule *h = NULL;

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,6 +748,293 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 	return 0;
 }
 
+/* ---- a home in a writable root ---- */
+
+/* The entry at exactly PATH of one of the kinds (a bitmask of 1 << kind), or
+ * NULL. */
+static const struct rf_plan_entry *entry_of_kind(const struct rf_plan *plan, const char *path, unsigned kinds)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if ((kinds & 1u << plan->v[i].kind) && strcmp(plan->v[i].path, path) == 0)
+			return &plan->v[i];
+	return NULL;
+}
+
+/* A writable entry strictly above PATH other than entry SKIP: Landlock
+ * grants its rights beneath it, across mounts, so no restriction of PATH's
+ * own rule can hold there. */
+static const char *writable_above(const struct rf_plan *plan, const char *path, size_t skip)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rf_plan_entry *en = &plan->v[i];
+		if (i != skip && kind_access(en->kind) == RF_ACCESS_WRITE && strcmp(en->path, path) != 0 &&
+		    rf_path_is_within(path, en->path))
+			return en->path;
+	}
+	return NULL;
+}
+
+/* Configuration by convention: what at the top of a home runs or is read
+ * outside the sandbox later. Every dotfile and dot-directory (shell startup
+ * files, ~/.gitconfig, ~/.config with autostart/ and systemd/, ~/.local/bin,
+ * editor and agent settings, ~/.cargo/bin...), and ~/bin, which ~/.profile
+ * puts on PATH. Not the workspace's own .git and .ringfence (protected paths
+ * already), and not what the plan hides or gives a private layer. */
+static bool home_entry_guarded(const char *name)
+{
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0 ||
+	    strcmp(name, ".ringfence") == 0)
+		return false;
+	return name[0] == '.' || strcmp(name, "bin") == 0;
+}
+
+/* The repositories in a writable home, down to HOME_SCAN_DEPTH below it
+ * (~/src/org/repo), looked for in at most HOME_SCAN_DIRS directories: their
+ * hooks and config run at your next git command there, so they get the
+ * protected paths of a writable root, and each becomes a mount point (a
+ * repository renamed away could make room for a planted one). */
+#define HOME_SCAN_DEPTH 3
+#define HOME_SCAN_DIRS 20000
+
+struct home_scan {
+	struct rf_plan *plan;
+	const struct rf_policy *p;
+	size_t dirs;
+	bool truncated;
+};
+
+static int guard_home_repo(struct home_scan *hs, const char *dir, const struct stat *gst, struct rf_error *e)
+{
+	cleanup_free char *dotgit = rf_path_join(dir, ".git");
+	add(hs->plan, RF_PLAN_BIND_RW, dir, "protected-parent:repository in the writable home", "--allow-home-write",
+	    true);
+	if (S_ISREG(gst->st_mode)) {
+		/* a linked worktree or a submodule: what it points to stays as it is */
+		add(hs->plan, RF_PLAN_PROTECT, dotgit, "protected:.git (repository in the writable home)", "default",
+		    false);
+		return 0;
+	}
+	if (protect_root(hs->plan, hs->p, dir, NULL, e) < 0)
+		return -1;
+	/* its linked worktrees' admin files: where git goes next from there */
+	cleanup_free char *wtdir = rf_path_join(dotgit, "worktrees");
+	DIR *d = opendir(wtdir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
+		struct stat ast;
+		if (lstat(admin, &ast) < 0 || !S_ISDIR(ast.st_mode))
+			continue;
+		static const char *const files[] = {"commondir", "gitdir", "config.worktree", NULL};
+		for (size_t i = 0; rc == 0 && files[i]; i++) {
+			cleanup_free char *spec = rf_xasprintf("worktree admin %s", files[i]);
+			rc = protect_admin_file(hs->plan, dir, admin, files[i], spec, e);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static int scan_home_repos(struct home_scan *hs, const char *dir, int depth, struct rf_error *e)
+{
+	if (depth > HOME_SCAN_DEPTH)
+		return 0;
+	if (++hs->dirs > HOME_SCAN_DIRS) {
+		hs->truncated = true;
+		return 0;
+	}
+	if (depth > 0) {
+		cleanup_free char *dotgit = rf_path_join(dir, ".git");
+		struct stat gst;
+		if (lstat(dotgit, &gst) == 0 && (S_ISDIR(gst.st_mode) || S_ISREG(gst.st_mode)) &&
+		    guard_home_repo(hs, dir, &gst, e) < 0)
+			return -1;
+	}
+	if (depth == HOME_SCAN_DEPTH)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0; /* unreadable: nothing the caller could plant there either */
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && !hs->truncated && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue; /* dot-directories are read-only as a whole */
+		cleanup_free char *sub = rf_path_join(dir, de->d_name);
+		struct stat st;
+		if (lstat(sub, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue; /* not followed: a symlink leads where the plan decides */
+		if (entry_of_kind(hs->plan, sub, 1u << RF_PLAN_HIDE | 1u << RF_PLAN_CACHE))
+			continue;
+		rc = scan_home_repos(hs, sub, depth + 1, e);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The caller's home HOME in a writable root. Writable, it would let a
+ * command plant what runs outside the sandbox at your next login, shell, git
+ * command or editor start. Refused unless --allow-home-write. With the
+ * flag:
+ *   - nothing can be created directly in the home (Landlock: no new
+ *     ~/.bash_profile, ~/.emacs, ~/.xsession that would take precedence over
+ *     what you have; not where the home lies beneath another writable
+ *     place, a directory holding it for one: the plan warns), and it is a
+ *     mount point;
+ *   - every dotfile and dot-directory there, and ~/bin, is read-only (for a
+ *     symlinked one, its target where the sandbox could write it);
+ *   - its repositories (scan_home_repos) keep their hooks and config. */
+static int guard_home(struct rf_plan *plan, const struct rf_policy *p, const char *home, struct rf_error *e)
+{
+	const char *what = NULL, *root = NULL, *source = NULL;
+	cleanup_free char *real = NULL;
+	if (plan->mode != RF_SANDBOX_WORKSPACE_WRITE)
+		return 0;
+	if (rf_path_is_within(home, plan->workspace)) {
+		what = "workspace";
+		root = plan->workspace;
+		source = p->workspace ? rf_setting_source(p, RF_SET_WORKSPACE) : "the current directory";
+	}
+	for (size_t i = 0; !root && i < p->writable_roots.n; i++) {
+		free(real);
+		real = resolve(p->writable_roots.v[i].path);
+		if (real && rf_path_is_within(home, real)) {
+			what = "writable root";
+			root = real;
+			source = p->writable_roots.v[i].source;
+		}
+	}
+	if (!root) {
+		/* a writable root inside the home is the user's explicit grant;
+		 * say it when it is configuration */
+		for (size_t i = 0; i < p->writable_roots.n; i++) {
+			cleanup_free char *r = resolve(p->writable_roots.v[i].path);
+			if (!r || !rf_path_is_within(r, home) || strcmp(r, home) == 0)
+				continue;
+			const char *first = r + strlen(home) + 1;
+			size_t fl = strcspn(first, "/");
+			cleanup_free char *name = rf_xstrndup(first, fl);
+			if (!home_entry_guarded(name) || entry_of_kind(plan, r, 1u << RF_PLAN_CACHE))
+				continue;
+			cleanup_free char *w = rf_xasprintf("writable root %s (%s) is configuration in your home: what the "
+							    "command writes there can run outside the sandbox later",
+							    r, p->writable_roots.v[i].source);
+			plan_warn(plan, w);
+		}
+		return 0;
+	}
+	if (strcmp(root, home) != 0 && !p->allow_home_write)
+		return rf_fail(e, 0,
+			       "cannot use %s %s (%s): it holds your home directory %s, and writable it would let the "
+			       "command plant what runs outside the sandbox later (~/.bashrc, ~/.gitconfig, "
+			       "~/.config/autostart, ~/.local/bin, your agents' settings); grant the directories you need "
+			       "instead, or pass --allow-home-write to accept it (the home's dotfiles, ~/bin and its "
+			       "repositories' hooks and config then stay read-only)",
+			       what, root, source, home);
+	if (strcmp(root, home) != 0) {
+		/* the home inside the root: a mount point of its own, so that
+		 * it cannot be renamed away and replaced */
+		pin_parents(plan, root, home, "home in a writable root");
+		add(plan, RF_PLAN_BIND_RW, home, "home-in-writable-root:~", "--allow-home-write", true);
+	}
+	if (!p->allow_home_write)
+		return rf_fail(e, 0,
+			       "cannot use %s %s (%s): it is your home directory, and writable it would let the command "
+			       "plant what runs outside the sandbox later (~/.bashrc, ~/.gitconfig, ~/.config/autostart, "
+			       "~/.local/bin, your agents' settings); use a project directory, or pass --allow-home-write "
+			       "to accept it (its dotfiles, ~/bin and its repositories' hooks and config then stay "
+			       "read-only, and nothing new can be made directly in it)",
+			       what, home, source);
+
+	/* the home's own entry (the root itself) */
+	size_t idx = plan->n;
+	for (size_t i = 0; i < plan->n && idx == plan->n; i++)
+		if (plan->v[i].kind == RF_PLAN_BIND_RW && strcmp(plan->v[i].path, home) == 0 &&
+		    strncmp(plan->v[i].rule, "protected-parent:", 17) != 0)
+			idx = i;
+	if (idx == plan->n)
+		return rf_fail(e, 0, "cannot protect the writable home %s: it has no entry in the plan", home);
+	const char *above = writable_above(plan, home, idx);
+	if (above) {
+		cleanup_free char *w = rf_xasprintf("new files and directories directly in your home %s cannot be "
+						    "prevented: it lies in the writable %s",
+						    home, above);
+		plan_warn(plan, w);
+	} else {
+		plan->v[idx].no_new_dirs = plan->v[idx].no_new_files = true;
+	}
+
+	DIR *d = opendir(home);
+	if (!d)
+		return rf_fail(e, errno, "cannot list the writable home %s", home);
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		if (!home_entry_guarded(de->d_name))
+			continue;
+		cleanup_free char *full = rf_path_join(home, de->d_name);
+		cleanup_free char *spec = rf_xasprintf("~/%s (writable home)", de->d_name);
+		cleanup_free char *rule = rf_xasprintf("protected:%s", spec);
+		struct stat st;
+		if (lstat(full, &st) < 0 || entry_of_kind(plan, full, 1u << RF_PLAN_HIDE | 1u << RF_PLAN_CACHE))
+			continue;
+		if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+			add(plan, RF_PLAN_PROTECT, full, rule, "default", S_ISDIR(st.st_mode));
+			continue;
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue; /* a socket or FIFO is no configuration */
+		/* a symlinked dotfile (a dotfile manager's): the link cannot be
+		 * replaced (nothing new in the home), its target must not be
+		 * rewritten either */
+		cleanup_free char *target = resolve(full);
+		struct stat tst;
+		if (!target || stat(target, &tst) < 0 || (!S_ISDIR(tst.st_mode) && !S_ISREG(tst.st_mode)) ||
+		    !in_a_writable_root(plan, p, target))
+			continue; /* dangling, or read-only in the sandbox anyway */
+		if (entry_of_kind(plan, target, 1u << RF_PLAN_HIDE | 1u << RF_PLAN_CACHE))
+			continue;
+		cleanup_free char *trule = rf_xasprintf("protected:%s, the target of ~/%s (writable home)", target, de->d_name);
+		add(plan, RF_PLAN_PROTECT, target, trule, "default", S_ISDIR(tst.st_mode));
+	}
+	closedir(d);
+	if (rc < 0)
+		return -1;
+
+	struct home_scan hs = {.plan = plan, .p = p};
+	if (scan_home_repos(&hs, home, 0, e) < 0)
+		return -1;
+	if (hs.truncated) {
+		cleanup_free char *w = rf_xasprintf("more than %d directories under %s: repositories deeper in were not "
+						    "looked for, and their hooks and config are writable",
+						    HOME_SCAN_DIRS, home);
+		plan_warn(plan, w);
+	}
+	return 0;
+}
+
+/* The homes to guard: $HOME, and the caller's home in the password
+ * database when $HOME names another (a harness may set HOME elsewhere;
+ * your login still runs the real one's startup files). */
+static int guard_homes(struct rf_plan *plan, const struct rf_policy *p, struct rf_error *e)
+{
+	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home) &&
+	    guard_home(plan, p, plan->home, e) < 0)
+		return -1;
+	struct passwd *pw = getpwuid(getuid());
+	if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0)
+		return 0;
+	cleanup_free char *real = resolve(pw->pw_dir);
+	if (!real || !is_dir_path(real) || (plan->home && strcmp(real, plan->home) == 0))
+		return 0;
+	return guard_home(plan, p, real, e);
+}
+
 static int check_not_hidden(const struct rf_plan *plan, const char *path, const char *what,
 			    struct rf_error *e)
 {
@@ -1055,6 +1343,8 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		if (add_writable_root(plan, p, real, rule, r->source, writable, e) < 0)
 			return -1;
 	}
+	if (guard_homes(plan, p, e) < 0)
+		return -1;
 	mark_noexec(plan, roots_from);
 	sort_and_dedupe(plan);
 	return 0;

@@ -69,6 +69,9 @@ struct rf_plan_entry {
 			   * enforces it. Used for a common git dir reached from a linked
 			   * worktree: its top level also holds the main checkout's own state
 			   * (rebase-merge/, sequencer/, with their `exec` lines) */
+	bool no_new_files; /* with no_new_dirs: no regular file either; nothing at all can be
+			    * created directly in it (a home that is the workspace, where a new
+			    * ~/.bash_profile or ~/.gitconfig would run outside later) */
 	const char *layer_file;    /* RF_PLAN_CACHE: a file the private layer starts with, when
 				    * the host directory has none of that name ... */
 	const char *layer_content; /* ... and its content (static strings) */

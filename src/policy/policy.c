@@ -185,6 +185,11 @@ int rf_policy_set_sandbox_mode(rf_policy *p, enum rf_sandbox_mode m)
 	return 0;
 }
 
+void rf_policy_set_allow_home_write(rf_policy *p, bool allow)
+{
+	p->allow_home_write = allow;
+}
+
 int rf_policy_set_network(rf_policy *p, enum rf_network_mode m)
 {
 	p->network = m;

@@ -67,6 +67,7 @@ struct rf_policy {
 	struct rf_rules proxy_resolve;
 	struct rf_limits limits;
 	char *home; /* $HOME used to expand ~; NULL = from environment */
+	bool allow_home_write; /* --allow-home-write: the home may be (in) a writable root (plan.c guard_home) */
 	/* everything else: conversation mode, agent, sources of the scalars
 	 * above, confirmations, config files (config.h); NULL = all defaults */
 	struct rf_settings *settings;

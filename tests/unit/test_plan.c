@@ -471,6 +471,97 @@ static void test_main_checkout_state_guarded(void **state)
 	rf_plan_free(&plan);
 }
 
+static void test_home_as_workspace(void **state)
+{
+	/* refused without the flag; with it, dotfiles read-only, nothing new at
+	 * the top (where Landlock can hold it: not beneath the private /tmp) */
+	(void)state;
+	char vt[] = "/var/tmp/rf-plan-home.XXXXXX";
+	assert_non_null(mkdtemp(vt));
+	char cmd[1024], path[700], home[300];
+	snprintf(home, sizeof home, "%s/h", vt);
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd '%s'; mkdir -p h/.config/git h/bin h/proj/.git/hooks h/a/b/repo/.git h/.cache h/dotfiles; "
+		 "echo x > h/.bashrc; echo y > h/dotfiles/zshrc; ln -s dotfiles/zshrc h/.zshrc; : > h/proj/.git/config",
+		 vt);
+	assert_int_equal(system(cmd), 0);
+	struct rf_error e = {0};
+	rf_policy *p = rf_policy_new();
+	assert_int_equal(rf_policy_set_workspace(p, home, &e), 0);
+	struct rf_plan_host h = {.home = home, .cwd = home};
+	struct rf_plan plan;
+	assert_int_equal(rf_plan_build(p, &h, &plan, &e), -1);
+	assert_non_null(strstr(e.msg, "it is your home directory"));
+	assert_non_null(strstr(e.msg, "--allow-home-write"));
+	rf_plan_free(&plan);
+	rf_policy_set_allow_home_write(p, true);
+	assert_int_equal(rf_plan_build(p, &h, &plan, &e), 0);
+	const struct rf_plan_entry *en = entry_at(&plan, home);
+	assert_non_null(en);
+	assert_true(en->no_new_files && en->no_new_dirs);
+	snprintf(path, sizeof path, "%s/.bashrc", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:~/.bashrc (writable home)");
+	snprintf(path, sizeof path, "%s/.config/autostart/x.desktop", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:~/.config");
+	snprintf(path, sizeof path, "%s/bin/ls", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:~/bin");
+	snprintf(path, sizeof path, "%s/dotfiles/zshrc", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:"); /* a symlinked dotfile's target */
+	snprintf(path, sizeof path, "%s/dotfiles/other", home);
+	expect(&plan, path, RF_ACCESS_WRITE, "workspace");
+	snprintf(path, sizeof path, "%s/proj/.git/hooks/pre-commit", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:.git/hooks");
+	snprintf(path, sizeof path, "%s/proj/.git/objects/x", home);
+	expect(&plan, path, RF_ACCESS_WRITE, NULL);
+	snprintf(path, sizeof path, "%s/a/b/repo/.git/config", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:.git/config");
+	snprintf(path, sizeof path, "%s/a/b/repo", home);
+	assert_non_null(entry_at(&plan, path)); /* a mount point */
+	snprintf(path, sizeof path, "%s/.cache/x", home);
+	expect(&plan, path, RF_ACCESS_WRITE, "cache:"); /* still a private layer */
+	rf_plan_free(&plan);
+	/* a directory holding the home: refused without the flag; with it, the
+	 * same protections, but the top of the home cannot be kept free */
+	assert_int_equal(rf_policy_set_workspace(p, vt, &e), 0);
+	h.cwd = vt;
+	rf_policy_set_allow_home_write(p, false);
+	assert_int_equal(rf_plan_build(p, &h, &plan, &e), -1);
+	assert_non_null(strstr(e.msg, "it holds your home directory"));
+	rf_plan_free(&plan);
+	rf_policy_set_allow_home_write(p, true);
+	assert_int_equal(rf_plan_build(p, &h, &plan, &e), 0);
+	en = entry_at(&plan, home);
+	assert_non_null(en);
+	assert_int_equal(en->kind, RF_PLAN_BIND_RW); /* a mount point */
+	assert_false(en->no_new_files);
+	assert_non_null(strstr(plan.warnings, "cannot be prevented"));
+	snprintf(path, sizeof path, "%s/.bashrc", home);
+	expect(&plan, path, RF_ACCESS_READ, "protected:~/.bashrc (writable home)");
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", vt);
+	assert_int_equal(system(cmd), 0);
+
+	/* beneath /tmp: the top cannot be kept free, and the plan says so */
+	mkdirs("home2/.ssh");
+	touch("home2/.ssh/id_rsa", "k");
+	touch("home2/.netrc", "n");
+	setenv("HOME", P("home2"), 1);
+	p = rf_policy_new();
+	assert_int_equal(rf_policy_set_workspace(p, P("home2"), &e), 0);
+	rf_policy_set_allow_home_write(p, true);
+	struct rf_plan_host h2 = {.home = P("home2"), .cwd = P("home2")};
+	if (rf_plan_build(p, &h2, &plan, &e) < 0)
+		fail_msg("plan failed: %s", e.msg);
+	assert_false(entry_at(&plan, P("home2"))->no_new_files);
+	assert_non_null(plan.warnings);
+	assert_non_null(strstr(plan.warnings, "cannot be prevented"));
+	expect(&plan, P("home2/.ssh/id_rsa"), RF_ACCESS_NONE, "hidden:~/.ssh");
+	expect(&plan, P("home2/.netrc"), RF_ACCESS_NONE, "hidden:~/.netrc");
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_missing_caches_planned),
 		cmocka_unit_test(test_other_worktree_admin_private),
 		cmocka_unit_test(test_main_checkout_state_guarded),
+		cmocka_unit_test(test_home_as_workspace),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

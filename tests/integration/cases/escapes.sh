@@ -330,7 +330,9 @@ t_protected_through_other_writable_roots() {
 	git_repo
 	local root
 	for root in "$WS/.git" "$WS/.git/hooks" "$(dirname "$WS")"; do
-		sbp --writable-root "$root" -- sh -c \
+		# the workspace's parent also holds the fake home (homews.sh):
+		# accepted, with its own protections, by --allow-home-write
+		sbp --writable-root "$root" --allow-home-write -- sh -c \
 			"printf '#!/bin/sh\necho PWNED\n' > '$WS/.git/hooks/pre-commit'; echo '[core] fsmonitor = evil' >> '$WS/.git/config'; mv '$WS' '$WS.moved'"
 		expect_denied "plant a hook with --writable-root $root"
 		expect_true test ! -e "$WS/.git/hooks/pre-commit"

@@ -67,6 +67,11 @@ int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *sourc
  * otherwise): its dotfiles, ~/bin and its repositories' hooks and config
  * stay read-only, and nothing new can be made directly in it. */
 void rf_policy_set_allow_home_write(rf_policy *p, bool allow);
+/* Keep the git dirs of submodules (<git dir>/modules/...) and of submodules
+ * checked out with their own .git read-only where they hold hooks, config
+ * and info. Off by default: `git submodule update` rewrites every
+ * submodule's config, and fails with it read-only. */
+void rf_policy_set_protect_submodules(rf_policy *p, bool on, const char *source);
 
 /* Network rules, used with network = allowlist (and host ports in every
  * mode that has its own network namespace). A domain rule is an exact name

@@ -177,6 +177,8 @@ static void print_text(json_t *st)
 	list_rows("read-only grants", json_object_get(p, "read_only"), "path");
 	list_rows("hidden", json_object_get(p, "hidden"), "path");
 	list_rows("protected", json_object_get(p, "protected"), "path");
+	json_t *psm = json_object_get(p, "protect_submodules");
+	row("protect_submodules", json_is_true(json_object_get(psm, "value")) ? "true" : "false", str(psm, "source"));
 	list_rows("allowed domains", json_object_get(p, "allowed_domains"), "rule");
 	list_rows("denied domains", json_object_get(p, "denied_domains"), "rule");
 	list_rows("host ports", json_object_get(p, "host_ports"), "port");

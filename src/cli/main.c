@@ -42,6 +42,8 @@ static void usage(FILE *out)
 	      "  --allow-home-write    accept your home as the workspace or a writable root (refused\n"
 	      "                        otherwise); its dotfiles, ~/bin and its repositories' hooks and\n"
 	      "                        config stay read-only, and nothing new can be made directly in it\n"
+	      "  --protect-submodules  keep submodules' hooks, config and info read-only too (then\n"
+	      "                        `git submodule update`, which rewrites their config, fails inside)\n"
 	      "  --network MODE        offline (default: own loopback only) | allowlist (egress only\n"
 	      "                        through ringfence's proxy, to allowed domains) | online\n"
 	      "  --allow-domain RULE   allowlist: let RULE through (repeatable): example.com,\n"
@@ -123,6 +125,7 @@ enum {
 	OPT_MODE,
 	OPT_CONFIG,
 	OPT_ALLOW_HOME_WRITE,
+	OPT_PROTECT_SUBMODULES,
 };
 
 static const struct option run_options[] = {
@@ -155,6 +158,7 @@ static const struct option run_options[] = {
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"allow-home-write", no_argument, NULL, OPT_ALLOW_HOME_WRITE},
+	{"protect-submodules", no_argument, NULL, OPT_PROTECT_SUBMODULES},
 	{NULL, 0, NULL, 0},
 };
 
@@ -279,6 +283,9 @@ static int policy_command(int argc, char **argv, enum rf_cli_command cmd)
 			break;
 		case OPT_ALLOW_HOME_WRITE:
 			rf_policy_set_allow_home_write(p, true);
+			break;
+		case OPT_PROTECT_SUBMODULES:
+			rf_policy_set_protect_submodules(p, true, "--protect-submodules");
 			break;
 		case OPT_NETWORK: {
 			enum rf_network_mode m;

@@ -219,6 +219,9 @@ static json_t *policy_json(const rf_policy *p)
 	json_object_set_new(o, "read_only", path_rules(&p->read_only));
 	json_object_set_new(o, "hidden", path_rules(&p->hidden));
 	json_object_set_new(o, "protected", path_rules(&p->protected_paths));
+	json_object_set_new(o, "protect_submodules",
+			    json_pack("{s:b, s:s}", "value", rf_policy_protect_submodules(p), "source",
+				      rf_setting_source(p, RF_SET_PROTECT_SUBMODULES)));
 	json_object_set_new(o, "allowed_domains", rules(&p->allowed_domains, "rule"));
 	json_object_set_new(o, "denied_domains", rules(&p->denied_domains, "rule"));
 	json_object_set_new(o, "host_ports", rules(&p->host_ports, "port"));

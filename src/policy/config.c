@@ -313,8 +313,11 @@ static int parse_filesystem(const struct ctx *c, const struct rf_toml_value *t)
 			if (get_strings(c, en, "filesystem.protected", &c->l->protected_paths) < 0 ||
 			    check_protected(c, &c->l->protected_paths) < 0)
 				return -1;
+		} else if (key_is(en, "protect_submodules")) {
+			if (get_bool(c, en->value, "filesystem.protect_submodules", &c->l->protect_submodules) < 0)
+				return -1;
 		} else {
-			return unknown_key(c, en, "[filesystem]", "hidden, read_only, protected");
+			return unknown_key(c, en, "[filesystem]", "hidden, read_only, protected, protect_submodules");
 		}
 	}
 	return 0;
@@ -710,7 +713,8 @@ static void layer_init(struct rf_config_layer *l, const char *file, enum rf_conf
 	l->origin = origin;
 	l->base_dir = base_dir ? rf_xstrdup(base_dir) : NULL;
 	struct rf_cfg_int *ints[] = {&l->sandbox_mode, &l->network_access, &l->network_mode, &l->win_sandbox,
-				     &l->win_initialized, &l->win_private_desktop, &l->backend, &l->allow_fallback};
+				     &l->win_initialized, &l->win_private_desktop, &l->backend, &l->allow_fallback,
+				     &l->protect_submodules};
 	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
 		ints[i]->v = -1;
 	for (int i = 0; i < RF_CONFIRM_COUNT; i++)

@@ -54,6 +54,7 @@ enum rf_setting_id {
 	RF_SET_PLAN_TOOLS,
 	RF_SET_REVIEW_TOOLS,
 	RF_SET_TEST_COMMAND,
+	RF_SET_PROTECT_SUBMODULES,
 	RF_SET_COUNT
 };
 
@@ -98,6 +99,7 @@ enum rf_file_state {
 struct rf_settings {
 	char *source[RF_SET_COUNT];   /* NULL = "default" */
 	bool allow_fallback;          /* [backend] allow_fallback (default true) */
+	bool protect_submodules;      /* [filesystem] protect_submodules (default false) */
 
 	enum rf_conversation_mode mode;
 	bool mode_explicit;           /* set by the caller (--mode), not by the agent */
@@ -157,6 +159,8 @@ enum rf_conversation_mode rf_policy_conversation_mode(const rf_policy *p);
 /* The tools of the current mode, NULL in chat mode. */
 const struct rf_tool_list *rf_policy_tools(const rf_policy *p);
 bool rf_policy_allow_fallback(const rf_policy *p);
+/* Submodule git dirs' hooks, config and info read-only (plan.c). */
+bool rf_policy_protect_submodules(const rf_policy *p);
 
 /* Durations and sizes: rf_parse_duration, rf_parse_size (src/common/units.h,
  * shared with the command-line flags). */
@@ -229,6 +233,7 @@ struct rf_config_layer {
 	struct rf_cfg_int confirm[RF_CONFIRM_COUNT];
 	struct rf_cfg_int win_sandbox, win_initialized, win_private_desktop;
 	struct rf_cfg_int backend, allow_fallback;
+	struct rf_cfg_int protect_submodules;
 	struct rf_cfg_strs trusted_workspaces;
 	struct rf_cfg_limit timeout, memory, pids, cpu;
 	struct rf_cfg_strs plan_tools, review_tools;

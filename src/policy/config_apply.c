@@ -343,6 +343,11 @@ static int check_narrow(const struct actx *c)
 			 rf_setting_source(p, RF_SET_BACKEND));
 		return widening(c, l->backend.at, "backend.type = \"none\" (no sandbox at all)", global);
 	}
+	if (l->protect_submodules.v == 0 && s->protect_submodules) {
+		snprintf(global, sizeof global, "the global policy says true, %s",
+			 rf_setting_source(p, RF_SET_PROTECT_SUBMODULES));
+		return widening(c, l->protect_submodules.at, "filesystem.protect_submodules = false", global);
+	}
 	if (l->allow_fallback.v == 1 && !s->allow_fallback) {
 		snprintf(global, sizeof global, "the global policy says false, %s",
 			 rf_setting_source(p, RF_SET_ALLOW_FALLBACK));
@@ -611,6 +616,10 @@ static int apply(const struct actx *c, bool untrusted)
 	if (l->allow_fallback.v >= 0) {
 		s->allow_fallback = l->allow_fallback.v == 1;
 		set_src(c, RF_SET_ALLOW_FALLBACK, l->allow_fallback.at);
+	}
+	if (l->protect_submodules.v >= 0) {
+		s->protect_submodules = l->protect_submodules.v == 1;
+		set_src(c, RF_SET_PROTECT_SUBMODULES, l->protect_submodules.at);
 	}
 	if (apply_limits(c) < 0)
 		return -1;

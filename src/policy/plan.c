@@ -51,6 +51,16 @@ static struct rf_plan_entry *last(struct rf_plan *plan)
 	return &plan->v[plan->n - 1];
 }
 
+/* The entry at exactly PATH of one of the kinds (a bitmask of 1 << kind), or
+ * NULL. */
+static const struct rf_plan_entry *entry_of_kind(const struct rf_plan *plan, const char *path, unsigned kinds)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if ((kinds & 1u << plan->v[i].kind) && strcmp(plan->v[i].path, path) == 0)
+			return &plan->v[i];
+	return NULL;
+}
+
 void rf_plan_free(struct rf_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; i++) {
@@ -152,6 +162,34 @@ static int entry_cmp(const void *pa, const void *pb)
 	return entry_priority(a) - entry_priority(b);
 }
 
+static void entry_free(struct rf_plan_entry *en)
+{
+	free(en->path);
+	free(en->target);
+	free(en->rule);
+	free(en->source);
+}
+
+/* A bind that only makes a directory a mount point (protected-parent) is a
+ * read-write clone of the host directory: inside a read-only entry (a
+ * protected .git as a whole, the main checkout's modules/) it would make
+ * that part writable again. Nothing can be renamed in a read-only tree, so
+ * there it is dropped. Entries come sorted, parents first. */
+static bool parent_bind_needed(const struct rf_plan *plan, size_t upto, const struct rf_plan_entry *en)
+{
+	const struct rf_plan_entry *cover = NULL;
+	size_t best = 0;
+	for (size_t i = 0; i < upto; i++) {
+		const struct rf_plan_entry *c = &plan->v[i];
+		size_t len = strlen(c->path);
+		if (c->kind != RF_PLAN_SYMLINK && rf_path_is_within(en->path, c->path) && len >= best) {
+			best = len;
+			cover = c;
+		}
+	}
+	return !cover || kind_access(cover->kind) == RF_ACCESS_WRITE;
+}
+
 /* Sort, then keep only the strongest entry for each path. */
 static void sort_and_dedupe(struct rf_plan *plan)
 {
@@ -159,11 +197,13 @@ static void sort_and_dedupe(struct rf_plan *plan)
 	size_t o = 0;
 	for (size_t i = 0; i < plan->n; i++) {
 		if (i + 1 < plan->n && strcmp(plan->v[i].path, plan->v[i + 1].path) == 0) {
-			free(plan->v[i].path);
-			free(plan->v[i].target);
-			free(plan->v[i].rule);
-			free(plan->v[i].source);
+			entry_free(&plan->v[i]);
 			continue; /* a stronger entry for the same path follows */
+		}
+		if (plan->v[i].kind == RF_PLAN_BIND_RW && strncmp(plan->v[i].rule, "protected-parent:", 17) == 0 &&
+		    !parent_bind_needed(plan, o, &plan->v[i])) {
+			entry_free(&plan->v[i]);
+			continue;
 		}
 		plan->v[o++] = plan->v[i];
 	}
@@ -659,6 +699,247 @@ static int guard_main_worktree(struct rf_plan *plan, const struct rf_policy *p, 
 	return 0;
 }
 
+/* ---- submodules ---- */
+
+size_t rf_gitmodules_paths(char *text, char **out, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save)) {
+		line += strspn(line, " \t");
+		if (strncasecmp(line, "path", 4) != 0)
+			continue;
+		char *v = line + 4;
+		v += strspn(v, " \t");
+		if (*v++ != '=')
+			continue;
+		v += strspn(v, " \t\"");
+		v[strcspn(v, "\"\r")] = '\0';
+		for (size_t l = strlen(v); l > 0 && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '/'); l--)
+			v[l - 1] = '\0';
+		if (!v[0] || v[0] == '/' || strstr(v, "..") || strstr(v, "//") || strcmp(v, ".") == 0 ||
+		    strncmp(v, "./", 2) == 0 || strstr(v, "/./") || (strlen(v) >= 2 && strcmp(v + strlen(v) - 2, "/.") == 0))
+			continue; /* absolute, leaving the root, or not normalised: git refuses those too */
+		out[n++] = v;
+	}
+	return n;
+}
+
+/* Protect REL inside the git dir GITDIR, which lies in the bound root ROOT
+ * or is bound itself (a linked worktree's common dir, a separate git dir):
+ * the directories between the bound root and REL become mount points. */
+static int protect_in_gitdir(struct rf_plan *plan, const char *root, const char *gitdir, const char *rel,
+			     const char *spec, struct rf_error *e)
+{
+	if (strcmp(gitdir, root) != 0 && rf_path_is_within(gitdir, root)) {
+		cleanup_free char *r = rf_xasprintf("%s/%s", gitdir + strlen(root) + 1, rel);
+		return protect_path(plan, root, r, spec, "default", e);
+	}
+	return protect_path(plan, gitdir, rel, spec, "default", e);
+}
+
+/* A submodule's git dir git absorbed into <git dir>/modules/NAME is as
+ * dangerous as the superproject's: `git status` in the superproject runs git
+ * in every checked-out submodule, which reads its config (core.fsmonitor)
+ * and follows its commondir; `git commit` there runs its hooks. hooks,
+ * config and info are protected also when missing; commondir and
+ * config.worktree only when present: a `commondir` placeholder, whatever it
+ * holds, makes git ignore the git dir's core.worktree, which `git submodule
+ * update` then tries to write back (and fails). */
+static const char *const submodule_protected[] = {"hooks", "config", "info", NULL};
+static const char *const submodule_protected_present[] = {"commondir", "config.worktree", NULL};
+#define SUBMODULE_MAX 512   /* git dirs looked at under one modules/ */
+#define SUBMODULE_DEPTH 16  /* a submodule's name may hold slashes */
+
+struct submodules {
+	struct rf_plan *plan;
+	const struct rf_policy *p;
+	const char *root;   /* the bound root */
+	const char *gitdir; /* the git dir whose modules/ this is */
+	size_t seen;
+};
+
+static int protect_module_dir(struct submodules *sm, const char *dir, int depth, struct rf_error *e);
+
+/* DIR (below modules/) is a submodule's git dir when git could use it as one. */
+static bool looks_like_git_dir(const char *dir)
+{
+	cleanup_free char *head = rf_path_join(dir, "HEAD");
+	cleanup_free char *cfg = rf_path_join(dir, "config");
+	struct stat st;
+	return (lstat(head, &st) == 0 && S_ISREG(st.st_mode)) || (lstat(cfg, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+static int protect_one_module(struct submodules *sm, const char *dir, struct rf_error *e)
+{
+	if (++sm->seen > SUBMODULE_MAX) {
+		cleanup_free char *w = rf_xasprintf("more than %d submodule git dirs in %s/modules: the others' hooks "
+						    "and config are not protected",
+						    SUBMODULE_MAX, sm->gitdir);
+		if (sm->seen == SUBMODULE_MAX + 1)
+			plan_warn(sm->plan, w);
+		return 0;
+	}
+	const char *rel = dir + strlen(sm->gitdir) + 1; /* modules/NAME */
+	for (size_t i = 0; submodule_protected[i]; i++) {
+		cleanup_free char *r = rf_xasprintf("%s/%s", rel, submodule_protected[i]);
+		cleanup_free char *spec = rf_xasprintf(".git/%s", r);
+		if (protect_in_gitdir(sm->plan, sm->root, sm->gitdir, r, spec, e) < 0)
+			return -1;
+	}
+	struct stat st;
+	for (size_t i = 0; submodule_protected_present[i]; i++) {
+		cleanup_free char *f = rf_path_join(dir, submodule_protected_present[i]);
+		if (lstat(f, &st) < 0)
+			continue;
+		cleanup_free char *r = rf_xasprintf("%s/%s", rel, submodule_protected_present[i]);
+		cleanup_free char *spec = rf_xasprintf(".git/%s", r);
+		if (protect_in_gitdir(sm->plan, sm->root, sm->gitdir, r, spec, e) < 0)
+			return -1;
+	}
+	/* its checkout's .git file says which git dir (and so which config)
+	 * git uses there: it must not be pointed elsewhere */
+	cleanup_free char *wt = read_core_worktree(dir);
+	if (wt && in_a_writable_root(sm->plan, sm->p, wt)) {
+		cleanup_free char *dotgit = rf_path_join(wt, ".git");
+		cleanup_free char *back = NULL;
+		if (lstat(dotgit, &st) == 0 && S_ISREG(st.st_mode) && (back = read_gitdir_file(dotgit, wt)) &&
+		    strcmp(back, dir) == 0)
+			add(sm->plan, RF_PLAN_PROTECT, dotgit, "protected:.git (submodule link)", "default", false);
+	}
+	/* its own submodules */
+	cleanup_free char *nested = rf_path_join(dir, "modules");
+	if (lstat(nested, &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct submodules inner = *sm;
+		cleanup_free char *spec_gitdir = rf_xstrdup(dir);
+		inner.gitdir = spec_gitdir;
+		int rc = protect_module_dir(&inner, nested, 0, e);
+		sm->seen = inner.seen;
+		return rc;
+	}
+	return 0;
+}
+
+/* Walk DIR (modules/ or a directory of a slashed name below it). */
+static int protect_module_dir(struct submodules *sm, const char *dir, int depth, struct rf_error *e)
+{
+	if (depth > SUBMODULE_DEPTH)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : rf_fail(e, errno, "cannot list the submodule git dirs in %s", dir);
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		cleanup_free char *sub = rf_path_join(dir, de->d_name);
+		struct stat st;
+		if (lstat(sub, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			/* git would follow it to a git dir of anyone's making */
+			rc = rf_fail(e, 0,
+				     "cannot protect the submodule git dir %s: it is a symlink (ringfence will not follow "
+				     "symlinks for protected paths; replace it with the real directory or remove it)",
+				     sub);
+			break;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		rc = looks_like_git_dir(sub) ? protect_one_module(sm, sub, e) : protect_module_dir(sm, sub, depth + 1, e);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* A submodule checked out the old way, its git dir in the checkout
+ * (`path/.git` a directory): found through ROOT/.gitmodules. The file is the
+ * sandbox's to write, so it only says where to look: a path through a
+ * symlink, or outside ROOT, is not looked at (git refuses those too). */
+#define GITMODULES_MAX 65536
+static int protect_inline_submodules(struct rf_plan *plan, const char *root, struct rf_error *e)
+{
+	cleanup_free char *gm = rf_path_join(root, ".gitmodules");
+	struct stat st;
+	if (lstat(gm, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	cleanup_free char *buf = rf_xcalloc(1, GITMODULES_MAX + 1);
+	if (rf_read_file(gm, buf, GITMODULES_MAX + 1) <= 0)
+		return 0;
+	char *paths[SUBMODULE_MAX];
+	size_t np = rf_gitmodules_paths(buf, paths, SUBMODULE_MAX);
+	for (size_t k = 0; k < np; k++) {
+		const char *v = paths[k];
+		/* every component a real directory, none a symlink */
+		cleanup_free char *dir = rf_path_join(root, v);
+		bool real = true;
+		for (char *c = dir + strlen(root); real && *c; c++) {
+			if (*c != '/')
+				continue;
+			*c = '\0';
+			real = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+			*c = '/';
+		}
+		if (!real || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		cleanup_free char *dotgit = rf_path_join(dir, ".git");
+		if (lstat(dotgit, &st) < 0)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			/* absorbed: its git dir is in modules/ (protected there);
+			 * the link must not be pointed elsewhere */
+			add(plan, RF_PLAN_PROTECT, dotgit, "protected:.git (submodule link)", "default", false);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		for (size_t i = 0; submodule_protected[i]; i++) {
+			cleanup_free char *r = rf_xasprintf("%s/.git/%s", v, submodule_protected[i]);
+			cleanup_free char *spec = rf_xasprintf("%s (submodule)", r);
+			if (protect_path(plan, root, r, spec, "default", e) < 0)
+				return -1;
+		}
+		for (size_t i = 0; submodule_protected_present[i]; i++) {
+			cleanup_free char *r = rf_xasprintf("%s/.git/%s", v, submodule_protected_present[i]);
+			cleanup_free char *f = rf_path_join(root, r);
+			cleanup_free char *spec = rf_xasprintf("%s (submodule)", r);
+			if (lstat(f, &st) == 0 && protect_path(plan, root, r, spec, "default", e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The submodules of the writable root ROOT whose git dir is GITDIR (NULL:
+ * ROOT/.git), and of its own linked-worktree admin dir ADMIN (git keeps a
+ * linked worktree's submodules there). */
+static int protect_submodules(struct rf_plan *plan, const struct rf_policy *p, const char *root, const char *gitdir,
+			      const char *admin, struct rf_error *e)
+{
+	cleanup_free char *own = gitdir ? NULL : rf_path_join(root, ".git");
+	const char *dirs[2] = {gitdir ? gitdir : own, admin && gitdir && strcmp(admin, gitdir) != 0 ? admin : NULL};
+	for (size_t i = 0; i < 2; i++) {
+		if (!dirs[i] || !is_dir_path(dirs[i]))
+			continue;
+		cleanup_free char *modules = rf_path_join(dirs[i], "modules");
+		struct stat st;
+		if (lstat(modules, &st) < 0 || entry_of_kind(plan, modules, 1u << RF_PLAN_PROTECT))
+			continue; /* none, or read-only as a whole (the main checkout's, guard_main_worktree) */
+		if (!S_ISDIR(st.st_mode))
+			return rf_fail(e, 0, "cannot protect the submodules of %s: %s is not a directory (a symlink?)",
+				       dirs[i], modules);
+		/* the bound root the git dir lies in */
+		const char *base = rf_path_is_within(dirs[i], root) ? root : gitdir;
+		if (i == 1 && !rf_path_is_within(admin, gitdir) && !rf_path_is_within(admin, root))
+			base = admin;
+		struct submodules sm = {.plan = plan, .p = p, .root = base, .gitdir = dirs[i]};
+		if (protect_module_dir(&sm, modules, 0, e) < 0)
+			return -1;
+	}
+	return protect_inline_submodules(plan, root, e);
+}
+
 /* A writable root (the workspace or --writable-root) and all that comes with
  * it: its protected paths and, for git linked worktrees, the common git dir. */
 static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
@@ -729,6 +1010,8 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 
 	if (writable && protect_root(plan, p, root, gitdir, e) < 0)
 		return -1;
+	if (writable && rf_policy_protect_submodules(p) && protect_submodules(plan, p, root, gitdir, common ? admin : NULL, e) < 0)
+		return -1;
 	if (writable && admin) {
 		/* A .git file says which git dir (and so which hooks and config)
 		 * git uses: it must not be rewritten either (when the git dir is
@@ -749,16 +1032,6 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 }
 
 /* ---- a home in a writable root ---- */
-
-/* The entry at exactly PATH of one of the kinds (a bitmask of 1 << kind), or
- * NULL. */
-static const struct rf_plan_entry *entry_of_kind(const struct rf_plan *plan, const char *path, unsigned kinds)
-{
-	for (size_t i = 0; i < plan->n; i++)
-		if ((kinds & 1u << plan->v[i].kind) && strcmp(plan->v[i].path, path) == 0)
-			return &plan->v[i];
-	return NULL;
-}
 
 /* A writable entry strictly above PATH other than entry SKIP: Landlock
  * grants its rights beneath it, across mounts, so no restriction of PATH's
@@ -814,7 +1087,8 @@ static int guard_home_repo(struct home_scan *hs, const char *dir, const struct s
 		    false);
 		return 0;
 	}
-	if (protect_root(hs->plan, hs->p, dir, NULL, e) < 0)
+	if (protect_root(hs->plan, hs->p, dir, NULL, e) < 0 ||
+	    (rf_policy_protect_submodules(hs->p) && protect_submodules(hs->plan, hs->p, dir, NULL, NULL, e) < 0))
 		return -1;
 	/* its linked worktrees' admin files: where git goes next from there */
 	cleanup_free char *wtdir = rf_path_join(dotgit, "worktrees");

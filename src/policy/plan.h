@@ -106,6 +106,11 @@ struct rf_plan_verdict {
 };
 struct rf_plan_verdict rf_plan_lookup(const struct rf_plan *plan, const char *path);
 
+/* The `path = X` values of a .gitmodules file (TEXT, NUL-terminated, cut up
+ * in place): relative, normalised, inside the root; at most MAX, in order.
+ * The file is the sandbox's to write: it only says where to look. */
+size_t rf_gitmodules_paths(char *text, char **out, size_t max);
+
 /* Human-readable dump of the plan, one line an entry (for --verbose). */
 void rf_plan_describe(const struct rf_plan *plan, FILE *out);
 

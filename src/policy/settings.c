@@ -96,6 +96,18 @@ const struct rf_tool_list *rf_policy_tools(const rf_policy *p)
 	return &s->plan_tools;
 }
 
+bool rf_policy_protect_submodules(const rf_policy *p)
+{
+	const struct rf_settings *s = rf_settings_get(p);
+	return s && s->protect_submodules;
+}
+
+void rf_policy_set_protect_submodules(rf_policy *p, bool on, const char *source)
+{
+	rf_settings(p)->protect_submodules = on;
+	rf_setting_set_source(p, RF_SET_PROTECT_SUBMODULES, source);
+}
+
 bool rf_policy_allow_fallback(const rf_policy *p)
 {
 	const struct rf_settings *s = rf_settings_get(p);

@@ -562,6 +562,61 @@ static void test_home_as_workspace(void **state)
 	rf_policy_free(p);
 }
 
+static void test_submodules_protected(void **state)
+{
+	(void)state;
+	mkdirs("home/sup/.git/hooks");
+	mkdirs("home/sup/.git/modules/a/b/objects");
+	mkdirs("home/sup/.git/modules/a/b/hooks");
+	touch("home/sup/.git/config", "");
+	touch("home/sup/.git/modules/a/b/HEAD", "ref: refs/heads/master\n");
+	touch("home/sup/.git/modules/a/b/config", "[core]\n\tworktree = ../../../../b\n");
+	mkdirs("home/sup/b");
+	touch("home/sup/b/.git", "gitdir: ../.git/modules/a/b\n");
+	rf_policy *p = policy("home/sup");
+	struct rf_plan plan;
+	build(p, &plan);
+	/* off by default: git submodule update rewrites the config */
+	expect(&plan, P("home/sup/.git/modules/a/b/config"), RF_ACCESS_WRITE, NULL);
+	rf_plan_free(&plan);
+	rf_policy_set_protect_submodules(p, true, "t");
+	build(p, &plan);
+	expect(&plan, P("home/sup/.git/modules/a/b/config"), RF_ACCESS_READ, "protected:.git/modules/a/b/config");
+	expect(&plan, P("home/sup/.git/modules/a/b/hooks/pre-commit"), RF_ACCESS_READ, "protected:");
+	expect(&plan, P("home/sup/.git/modules/a/b/info/attributes"), RF_ACCESS_READ, "protected:");
+	expect(&plan, P("home/sup/.git/modules/a/b/objects/x"), RF_ACCESS_WRITE, "protected-parent:");
+	expect(&plan, P("home/sup/.git/modules/a/b/commondir"), RF_ACCESS_WRITE, NULL); /* no placeholder */
+	expect(&plan, P("home/sup/b/.git"), RF_ACCESS_READ, "protected:.git (submodule link)");
+	rf_plan_free(&plan);
+	/* inside a protected .git, the mount points made for them do not make
+	 * it writable again */
+	struct rf_error e;
+	assert_int_equal(rf_policy_add_protected(p, ".git", "t", &e), 0);
+	build(p, &plan);
+	expect(&plan, P("home/sup/.git/modules/a/b/objects/x"), RF_ACCESS_READ, NULL);
+	for (size_t i = 0; i < plan.n; i++)
+		if (plan.v[i].kind == RF_PLAN_BIND_RW && rf_path_is_within(plan.v[i].path, P("home/sup/.git")))
+			fail_msg("writable bind %s inside the protected .git", plan.v[i].path);
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
+static void test_gitmodules_paths(void **state)
+{
+	(void)state;
+	char text[] = "[submodule \"lib\"]\n\tpath = lib\n\turl = ../lib\n[submodule \"d\"]\n\tpath = \"deep/name/lib2\"\r\n"
+		      "\tpath = ../../etc\n\tpath=/abs\n\tPATH = a//b\n\tpath = ./x\n\tpath = y/./z\n\tpathx = no\n"
+		      "\tpath = ok/\n\tpath = .\n\t# path = commented\n";
+	char *out[8];
+	size_t n = rf_gitmodules_paths(text, out, 8);
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0], "lib");
+	assert_string_equal(out[1], "deep/name/lib2");
+	assert_string_equal(out[2], "ok");
+	char two[] = "path = a\npath = b\npath = c\n";
+	assert_int_equal(rf_gitmodules_paths(two, out, 2), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +630,8 @@ int main(void)
 		cmocka_unit_test(test_other_worktree_admin_private),
 		cmocka_unit_test(test_main_checkout_state_guarded),
 		cmocka_unit_test(test_home_as_workspace),
+		cmocka_unit_test(test_submodules_protected),
+		cmocka_unit_test(test_gitmodules_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1247,8 +1247,7 @@ static int guard_home(struct rf_plan *plan, const struct rf_policy *p, const cha
 	if (!d)
 		return rf_fail(e, errno, "cannot list the writable home %s", home);
 	struct dirent *de;
-	int rc = 0;
-	while (rc == 0 && (de = readdir(d))) {
+	while ((de = readdir(d))) {
 		if (!home_entry_guarded(de->d_name))
 			continue;
 		cleanup_free char *full = rf_path_join(home, de->d_name);
@@ -1277,8 +1276,6 @@ static int guard_home(struct rf_plan *plan, const struct rf_policy *p, const cha
 		add(plan, RF_PLAN_PROTECT, target, trule, "default", S_ISDIR(tst.st_mode));
 	}
 	closedir(d);
-	if (rc < 0)
-		return -1;
 
 	struct home_scan hs = {.plan = plan, .p = p};
 	if (scan_home_repos(&hs, home, 0, e) < 0)

@@ -69,14 +69,27 @@ int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *sourc
  * or "*.example.com" (subdomains only), optionally ":PORT"; deny rules win. */
 int rf_policy_add_allowed_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
 int rf_policy_add_denied_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
-/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host. */
+/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host.
+ * At most RF_MAX_HOST_PORTS. */
+#define RF_MAX_HOST_PORTS 64
 int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct rf_error *e);
+/* "NAME=IP[,IP...]": the allowlist proxy answers NAME with these addresses
+ * instead of asking DNS (like curl --resolve; meant for tests). The answer
+ * is checked like a DNS answer: a loopback or private address still needs
+ * an IP rule. */
+int rf_policy_add_proxy_resolve(rf_policy *p, const char *spec, const char *source, struct rf_error *e);
 
 /* Resource limits (0 = none). */
 int rf_policy_set_timeout(rf_policy *p, double seconds, struct rf_error *e);
 int rf_policy_set_memory_limit(rf_policy *p, unsigned long long bytes, struct rf_error *e);
 int rf_policy_set_pids_limit(rf_policy *p, unsigned long pids, struct rf_error *e);
 int rf_policy_set_cpu_limit(rf_policy *p, double cpus, struct rf_error *e);
+/* RLIMIT_DATA of every process in the sandbox: per process, not the
+ * sandbox's total (that is set_memory_limit, which needs a cgroup). */
+int rf_policy_set_memory_per_process(rf_policy *p, unsigned long long bytes, struct rf_error *e);
+/* What the sandbox's private /tmp, /run, /dev/shm and cache layers may hold
+ * together (0 = the default: half the RAM, or the memory limit if lower). */
+int rf_policy_set_tmpfs_size(rf_policy *p, unsigned long long bytes, struct rf_error *e);
 
 const char *rf_sandbox_mode_name(enum rf_sandbox_mode m);
 const char *rf_network_mode_name(enum rf_network_mode m);
@@ -106,8 +119,23 @@ struct rf_run_options {
 	enum rf_audit audit;
 };
 
+/* The resource limits of a run and what enforced each (NULL: not enforced,
+ * or not asked for). Values are 0 when there is no such limit. */
+struct rf_limits_report {
+	double timeout_s;
+	unsigned long pids;
+	const char *pids_by;   /* "cgroup-v2", "cgroup-v1", "rlimit" (RLIMIT_NPROC in the sandbox's user ns) */
+	unsigned long long memory_bytes;
+	const char *memory_by; /* "cgroup-v2", "cgroup-v1" */
+	double cpus;
+	const char *cpu_by;    /* "cgroup-v2", "cgroup-v1" */
+	unsigned long long memory_per_process_bytes;
+	const char *memory_per_process_by; /* "rlimit" (RLIMIT_DATA) */
+	unsigned long long tmpfs_bytes;    /* the cap on the sandbox's writable tmpfs, together */
+};
+
 struct rf_run_result {
-	int exit_status;      /* what `ringfence run` exits with: code, 128+signal, 125 setup failure */
+	int exit_status;      /* what `ringfence run` exits with: code, 128+signal, 124 timeout, 125 setup failure */
 	int exit_code;        /* the command's exit code, -1 if killed by a signal */
 	int signal;           /* the signal that killed it, 0 if none */
 	double duration;      /* seconds, wall clock */
@@ -117,6 +145,8 @@ struct rf_run_result {
 	char fallback_reason[256]; /* why the effective backend differs, "" if it does not */
 	int landlock_abi;          /* 0 when Landlock is not in use */
 	char warnings[1024];       /* newline-separated limitations of this run, "" if none */
+	bool timed_out;            /* the timeout expired: the sandbox was killed, exit_status 124 */
+	struct rf_limits_report limits;
 	/* the events work */
 	unsigned long violations;  /* denials reported (duplicates included) */
 	struct rf_events *events;  /* options.events, for the summary in the JSON result */

@@ -24,6 +24,30 @@ static json_t *warnings_array(const char *text)
 	return a;
 }
 
+static json_t *opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Each limit with what enforced it: {"pids": 4096, "pids_by": "rlimit", ...};
+ * null where there is no such limit (or it is not enforced). */
+static json_t *limits_object(const struct rf_limits_report *l)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "timeout_s", l->timeout_s > 0 ? json_real(l->timeout_s) : json_null());
+	json_object_set_new(o, "pids", l->pids ? json_integer((json_int_t)l->pids) : json_null());
+	json_object_set_new(o, "pids_by", opt_string(l->pids_by));
+	json_object_set_new(o, "memory_bytes", l->memory_bytes ? json_integer((json_int_t)l->memory_bytes) : json_null());
+	json_object_set_new(o, "memory_by", opt_string(l->memory_by));
+	json_object_set_new(o, "cpus", l->cpus > 0 ? json_real(l->cpus) : json_null());
+	json_object_set_new(o, "cpu_by", opt_string(l->cpu_by));
+	json_object_set_new(o, "memory_per_process_bytes",
+			    l->memory_per_process_bytes ? json_integer((json_int_t)l->memory_per_process_bytes) : json_null());
+	json_object_set_new(o, "memory_per_process_by", opt_string(l->memory_per_process_by));
+	json_object_set_new(o, "tmpfs_bytes", l->tmpfs_bytes ? json_integer((json_int_t)l->tmpfs_bytes) : json_null());
+	return o;
+}
+
 /* A string of the command's choosing as a JSON string (jansson wants UTF-8). */
 static json_t *jstr(const char *s)
 {
@@ -92,6 +116,8 @@ int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, 
 		json_object_set_new(o, "sandbox_mode", json_string(rf_sandbox_mode_name(p->sandbox_mode)));
 		json_object_set_new(o, "network", json_string(rf_network_mode_name(p->network)));
 	}
+	json_object_set_new(o, "timed_out", json_boolean(r->timed_out));
+	json_object_set_new(o, "limits", limits_object(&r->limits));
 	json_object_set_new(o, "violations", violations_object(r));
 	if (r->events)
 		json_object_set_new(o, "events", events_object(r));

@@ -12,6 +12,7 @@
 #include "cli_events.h"
 #include "policy.h"
 #include "ringfence.h"
+#include "units.h"
 #include "util.h"
 
 #define VERSION "0.1.0"
@@ -30,7 +31,16 @@ static void usage(FILE *out)
 	      "  --read-only PATH      make PATH visible, read-only (repeatable)\n"
 	      "  --hide PATH           make PATH unreadable (repeatable; ~ is $HOME)\n"
 	      "  --protect REL         keep REL read-only inside every writable root (repeatable)\n"
-	      "  --network MODE        offline (default: own loopback only) | online\n"
+	      "  --network MODE        offline (default: own loopback only) | allowlist (egress only\n"
+	      "                        through ringfence's proxy, to allowed domains) | online\n"
+	      "  --allow-domain RULE   allowlist: let RULE through (repeatable): example.com,\n"
+	      "                        *.example.com (subdomains only), an IP or CIDR, each\n"
+	      "                        optionally :PORT\n"
+	      "  --deny-domain RULE    allowlist: refuse RULE even if allowed (repeatable)\n"
+	      "  --host-port PORT      127.0.0.1:PORT inside reaches the host's 127.0.0.1:PORT\n"
+	      "                        (repeatable; offline and allowlist)\n"
+	      "  --proxy-resolve NAME=IP[,IP]  the proxy resolves NAME to IP instead of asking DNS\n"
+	      "                        (for tests; still checked: a private IP needs an IP rule)\n"
 	      "  --backend NAME        native (default) | none (NO sandbox: development only)\n"
 	      "  --json                write the result as one JSON object to fd 3\n"
 	      "  --result FILE         write the result as one JSON object to FILE\n"
@@ -40,8 +50,21 @@ static void usage(FILE *out)
 	      out);
 	rf_cli_events_usage(out);
 	fputs("\n"
-	      "Exit status: the command's; 128+N if it died of signal N; 125 if the sandbox could\n"
-	      "not be set up (the command did not run); 126/127 if it could not be executed.\n",
+	      "Resource limits (a cgroup where one is delegated; see the README):\n"
+	      "  --timeout DURATION    kill the whole sandbox after DURATION of wall clock (90s, 10m,\n"
+	      "                        1h30m; a bare number is seconds); exit status 124\n"
+	      "  --memory SIZE         the sandbox's memory, all processes together (512M, 2G);\n"
+	      "                        needs a cgroup: refused (125) without one\n"
+	      "  --memory-per-process SIZE  RLIMIT_DATA of each process (works everywhere; does not\n"
+	      "                        bound the sandbox as a whole)\n"
+	      "  --pids N              processes and threads at once (default 4096; 0 = no limit)\n"
+	      "  --cpu CORES           CPU time, in cores (0.5, 2); needs a cgroup\n"
+	      "  --tmpfs-size SIZE     what /tmp, /run, /dev/shm and cache layers may hold together\n"
+	      "                        (default: half the RAM, or --memory if lower)\n"
+	      "\n"
+	      "Exit status: the command's; 128+N if it died of signal N; 124 if --timeout killed it;\n"
+	      "125 if the sandbox could not be set up (the command did not run); 126/127 if it\n"
+	      "could not be executed.\n",
 	      out);
 }
 
@@ -72,6 +95,16 @@ enum {
 	OPT_NO_PTY,
 	OPT_VERBOSE,
 	OPT_HELP,
+	OPT_TIMEOUT,
+	OPT_MEMORY,
+	OPT_MEMORY_PER_PROCESS,
+	OPT_PIDS,
+	OPT_CPU,
+	OPT_TMPFS_SIZE,
+	OPT_ALLOW_DOMAIN,
+	OPT_DENY_DOMAIN,
+	OPT_HOST_PORT,
+	OPT_PROXY_RESOLVE,
 };
 
 static const struct option run_options[] = {
@@ -89,9 +122,61 @@ static const struct option run_options[] = {
 	{"no-pty", no_argument, NULL, OPT_NO_PTY},
 	{"verbose", no_argument, NULL, OPT_VERBOSE},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"memory-per-process", required_argument, NULL, OPT_MEMORY_PER_PROCESS},
+	{"pids", required_argument, NULL, OPT_PIDS},
+	{"cpu", required_argument, NULL, OPT_CPU},
+	{"tmpfs-size", required_argument, NULL, OPT_TMPFS_SIZE},
+	{"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+	{"deny-domain", required_argument, NULL, OPT_DENY_DOMAIN},
+	{"host-port", required_argument, NULL, OPT_HOST_PORT},
+	{"proxy-resolve", required_argument, NULL, OPT_PROXY_RESOLVE},
 	RF_CLI_EVENTS_OPTIONS
 	{NULL, 0, NULL, 0},
 };
+
+/* The resource-limit flags; the parsers are in src/common/units.c. */
+static int set_limit(rf_policy *p, int opt, const char *arg, struct rf_error *e)
+{
+	unsigned long long bytes;
+	double d;
+	switch (opt) {
+	case OPT_TIMEOUT:
+		if (rf_parse_duration(arg, &d, e) < 0)
+			return rf_fail_wrap(e, "--timeout");
+		if (d <= 0)
+			return rf_fail(e, 0, "--timeout %s: must be longer than 0", arg);
+		return rf_policy_set_timeout(p, d, e);
+	case OPT_MEMORY:
+		if (rf_parse_size(arg, &bytes, e) < 0)
+			return rf_fail_wrap(e, "--memory");
+		return rf_policy_set_memory_limit(p, bytes, e);
+	case OPT_MEMORY_PER_PROCESS:
+		if (rf_parse_size(arg, &bytes, e) < 0)
+			return rf_fail_wrap(e, "--memory-per-process");
+		return rf_policy_set_memory_per_process(p, bytes, e);
+	case OPT_TMPFS_SIZE:
+		if (rf_parse_size(arg, &bytes, e) < 0)
+			return rf_fail_wrap(e, "--tmpfs-size");
+		return rf_policy_set_tmpfs_size(p, bytes, e);
+	case OPT_CPU:
+		if (rf_parse_cpus(arg, &d, e) < 0)
+			return -1;
+		if (d > 0 && d < 0.01)
+			return rf_fail(e, 0, "--cpu %s: at least 0.01 of a core", arg);
+		return rf_policy_set_cpu_limit(p, d, e);
+	case OPT_PIDS: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(arg, &end, 10);
+		if (!*arg || *end || arg[0] == '-' || errno || n > 4194304)
+			return rf_fail(e, 0, "invalid --pids '%s' (a number of processes, 0 = no limit)", arg);
+		return rf_policy_set_pids_limit(p, n, e);
+	}
+	}
+	return rf_fail(e, 0, "unknown limit");
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -133,7 +218,7 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NETWORK: {
 			enum rf_network_mode m;
 			if (rf_network_mode_parse(optarg, &m) < 0)
-				die("invalid --network '%s' (offline, online)", optarg);
+				die("invalid --network '%s' (offline, allowlist, online)", optarg);
 			rf_policy_set_network(p, m);
 			break;
 		}
@@ -159,9 +244,35 @@ static int cmd_run(int argc, char **argv)
 		case OPT_VERBOSE:
 			o.verbose = stderr;
 			break;
+		case OPT_ALLOW_DOMAIN:
+			rc = rf_policy_add_allowed_domain(p, optarg, "--allow-domain", &err);
+			break;
+		case OPT_DENY_DOMAIN:
+			rc = rf_policy_add_denied_domain(p, optarg, "--deny-domain", &err);
+			break;
+		case OPT_HOST_PORT: {
+			char *end = NULL;
+			errno = 0;
+			long port = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || port < 1 || port > 65535)
+				die("invalid --host-port '%s' (a TCP port, 1-65535)", optarg);
+			rc = rf_policy_add_host_port(p, (int)port, "--host-port", &err);
+			break;
+		}
+		case OPT_PROXY_RESOLVE:
+			rc = rf_policy_add_proxy_resolve(p, optarg, "--proxy-resolve", &err);
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
+		case OPT_TIMEOUT:
+		case OPT_MEMORY:
+		case OPT_MEMORY_PER_PROCESS:
+		case OPT_PIDS:
+		case OPT_CPU:
+		case OPT_TMPFS_SIZE:
+			rc = set_limit(p, c, optarg, &err);
+			break;
 		case RF_OPT_EVENTS ... RF_OPT_EVENTS_LAST - 1:
 			rc = rf_cli_events_option(&evc, c, optarg, &err);
 			break;
@@ -196,6 +307,11 @@ static int cmd_run(int argc, char **argv)
 	int rc = rf_run(p, &o, &r, &err);
 	if (rc < 0)
 		fprintf(stderr, "ringfence: %s\n", err.msg);
+	if (r.timed_out) {
+		char d[32];
+		rf_format_duration(r.limits.timeout_s, d, sizeof d);
+		fprintf(stderr, "ringfence: timed out after %s: the sandbox and everything in it were killed\n", d);
+	}
 	for (const char *line = r.warnings; *line;) {
 		size_t n = strcspn(line, "\n");
 		fprintf(stderr, "ringfence: warning: %.*s\n", (int)n, line);

@@ -39,9 +39,11 @@
 #endif
 #ifndef LANDLOCK_RULE_NET_PORT
 #define LANDLOCK_RULE_NET_PORT 2 /* ABI 4; enum in newer headers */
+/* kernel ABI structs: filled and passed by pointer to landlock_*(2), which
+ * cppcheck cannot see read them */
 struct landlock_net_port_attr {
-	uint64_t allowed_access;
-	uint64_t port;
+	uint64_t allowed_access; // cppcheck-suppress unusedStructMember
+	uint64_t port;           // cppcheck-suppress unusedStructMember
 };
 #endif
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
@@ -63,9 +65,9 @@ struct landlock_net_port_attr {
 /* The full ruleset attribute; the size passed to the kernel follows the ABI
  * (8 bytes up to ABI 3, 16 for ABI 4-5, 24 from ABI 6). */
 struct rf_ll_ruleset_attr {
-	uint64_t handled_access_fs;
-	uint64_t handled_access_net; /* ABI 4; never set: network is handled elsewhere */
-	uint64_t scoped;             /* ABI 6 */
+	uint64_t handled_access_fs;  // cppcheck-suppress unusedStructMember ; read by the kernel
+	uint64_t handled_access_net; // cppcheck-suppress unusedStructMember ; ABI 4; never set: network is handled elsewhere
+	uint64_t scoped;             // cppcheck-suppress unusedStructMember ; ABI 6
 };
 
 #define LL_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE)

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +34,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "notify.h"
 #include "util.h"
 
@@ -136,6 +138,45 @@ static long unix_call(struct rf_notifier *n, const struct seccomp_notif *req, in
 	return result;
 }
 
+/* An inet connect/sendto from a sandbox with its own network namespace:
+ * the kernel refuses anything beyond the loopback (there is no route), and
+ * a DNS query finds no server; this only reports such attempts. The
+ * caller's address is read once, for the report: whatever it says next, the
+ * kernel still decides, so a race costs a log line at most. */
+static void report_inet(struct rf_notify_call *c, int sock, bool is_connect)
+{
+	const struct seccomp_notif *req = c->req;
+	unsigned long long addr = req->data.args[is_connect ? 1 : 4];
+	unsigned long long alen = req->data.args[is_connect ? 2 : 5];
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	if (!addr || alen < sizeof(sa_family_t))
+		return;
+	if (alen > sizeof(struct sockaddr_in6))
+		alen = sizeof(struct sockaddr_in6);
+	if (rf_notify_read(c, addr, &ss, (size_t)alen) < 0)
+		return;
+	struct rf_net_addr a;
+	int port = 0;
+	if (!rf_net_addr_from_sockaddr((struct sockaddr *)&ss, (socklen_t)alen, &a, &port))
+		return; /* AF_UNSPEC (disconnect) or a short address: the kernel says EINVAL */
+	bool local = rf_net_addr_is_local(&a);
+	const char *rule = c->n->inet_rule;
+	if (local) {
+		if (port != 53)
+			return; /* the sandbox's own loopback */
+		rule = "network:dns"; /* names resolve only through the proxy */
+	}
+	int type = 0;
+	socklen_t tl = sizeof type;
+	(void)getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tl);
+	char text[RF_NET_ADDR_TEXT + 16], ip[RF_NET_ADDR_TEXT];
+	rf_net_addr_format(&a, ip, sizeof ip);
+	snprintf(text, sizeof text, a.family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
+	const char *op = type == SOCK_DGRAM ? (is_connect ? "connect-udp" : "sendto-udp") : "connect";
+	rf_notify_report(c, op, text, NULL, rule, "default", local ? 0 : ENETUNREACH);
+}
+
 /* One connect/sendto: continue it (not a unix socket) or perform it. */
 static enum rf_notify_verdict decide(struct rf_notify_call *c)
 {
@@ -155,6 +196,8 @@ static enum rf_notify_verdict decide(struct rf_notify_call *c)
 		c->result = -ENOTSOCK;
 		return RF_NOTIFY_ANSWER;
 	}
+	if ((domain == AF_INET || domain == AF_INET6) && n->inet_rule)
+		report_inet(c, s, is_connect);
 	if (domain != AF_UNIX)
 		return RF_NOTIFY_CONTINUE; /* cannot reach a path socket whatever its address says */
 

@@ -17,12 +17,11 @@ static long read_long(const char *path)
 
 void rf_probe_userns_reason(int clone_errno, char *buf, size_t len)
 {
-	long v;
-	if ((v = read_long("/proc/sys/user/max_user_namespaces")) == 0)
+	if (read_long("/proc/sys/user/max_user_namespaces") == 0)
 		snprintf(buf, len, "user namespaces disabled by user.max_user_namespaces=0");
-	else if ((v = read_long("/proc/sys/kernel/unprivileged_userns_clone")) == 0)
+	else if (read_long("/proc/sys/kernel/unprivileged_userns_clone") == 0)
 		snprintf(buf, len, "unprivileged user namespaces disabled by kernel.unprivileged_userns_clone=0");
-	else if ((v = read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) == 1)
+	else if (read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
 		snprintf(buf, len, "unprivileged user namespaces disabled by kernel.apparmor_restrict_unprivileged_userns=1");
 	else
 		snprintf(buf, len, "cannot create user namespace: %s", strerror(clone_errno));

@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -26,8 +28,11 @@
 
 #include "child.h"
 #include "landlock.h"
+#include "rf_limits.h"
 #include "plan.h"
 #include "policy.h"
+#include "proxy.h"
+#include "rules.h"
 #include "sandbox.h"
 #include "supervisor.h"
 #include "rf_seccomp.h"
@@ -69,6 +74,35 @@ static void build_env(char *const *in, const char *tmpdir, struct rf_strv *out)
 		rf_strv_push(out, "PATH=/usr/local/bin:/usr/bin:/bin");
 }
 
+/* Allowlist mode: every proxy variable points at ringfence's proxy (a
+ * caller's own proxy would be unreachable from inside anyway). One port
+ * speaks HTTP and SOCKS5; ALL_PROXY uses socks5h so that names are resolved
+ * by the proxy. The sandbox's own loopback stays direct. */
+static void proxy_env(struct rf_strv *env, int port)
+{
+	static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", NULL};
+	size_t keep = 0;
+	for (size_t i = 0; i < env->n; i++) {
+		bool drop = false;
+		for (size_t k = 0; names[k] && !drop; k++) {
+			size_t len = strlen(names[k]);
+			drop = strncasecmp(env->v[i], names[k], len) == 0 && env->v[i][len] == '=';
+		}
+		if (drop)
+			free(env->v[i]);
+		else
+			env->v[keep++] = env->v[i];
+	}
+	env->n = keep;
+	env->v[keep] = NULL;
+	for (int lower = 0; lower < 2; lower++) {
+		rf_strv_push_take(env, rf_xasprintf("%s=http://127.0.0.1:%d", lower ? "http_proxy" : "HTTP_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=http://127.0.0.1:%d", lower ? "https_proxy" : "HTTPS_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=socks5h://127.0.0.1:%d", lower ? "all_proxy" : "ALL_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=localhost,127.0.0.1,::1", lower ? "no_proxy" : "NO_PROXY"));
+	}
+}
+
 static void status_to_result(int status, struct rf_run_result *r)
 {
 	if (WIFEXITED(status)) {
@@ -96,9 +130,23 @@ struct supervisor {
 	int child_wstatus;
 	bool have_report;
 	int report;        /* the command's wait status as reported by init */
+	struct rf_limits_run *limits; /* the deadline; the run's cgroup */
+	bool timed_out;
 	struct rf_events *events; /* a failing event sink stops the run */
 	bool events_stopped;
 };
+
+/* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
+ * it; without one the command leads its own process group; the run's
+ * cgroup, where there is one, catches anything else. */
+static void kill_on_timeout(struct supervisor *s)
+{
+	s->timed_out = true;
+	if (!s->child_is_init)
+		(void)kill(-s->child, SIGKILL);
+	(void)kill(s->child, SIGKILL);
+	rf_limits_kill(s->limits);
+}
 
 static void pump(int from, int to, bool *open_flag)
 {
@@ -135,8 +183,12 @@ static void supervise(struct supervisor *s)
 			n += n_events;
 		}
 		/* once the child is gone, drain the pty without blocking forever */
-		int timeout = s->child_done ? 0 : -1;
+		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
+		if (!s->child_done && !s->timed_out && rf_limits_expired(s->limits)) {
+			kill_on_timeout(s);
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 && s->child_done) {
@@ -200,11 +252,19 @@ static void supervise(struct supervisor *s)
 	}
 }
 
-/* Read the error pipe until EOF: empty means the command was exec'd. */
-static ssize_t read_setup_error(int fd, char *buf, size_t cap)
+/* Read the error pipe until EOF: empty means the command was exec'd.
+ * Returns -2 when the run's deadline passes first. */
+static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr)
 {
 	size_t len = 0;
+	buf[0] = '\0';
 	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int pr = poll(&pf, 1, rf_limits_poll_ms(lr));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0 || rf_limits_expired(lr))
+			return -2;
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -219,8 +279,9 @@ static ssize_t read_setup_error(int fd, char *buf, size_t cap)
 }
 
 /* Kill everything the command left behind when there is no pid namespace
- * to do it: as child subreaper, orphans were reparented to us. */
-static void kill_descendants(void)
+ * to do it: as child subreaper, orphans were reparented to us. The
+ * cgroup janitor (`spare`) is ours too, and stays. */
+static void kill_descendants(pid_t spare)
 {
 	for (int round = 0; round < 100; round++) {
 		bool any = false;
@@ -238,14 +299,16 @@ static void kill_descendants(void)
 				continue;
 			char *rp = strrchr(buf, ')');
 			int ppid = 0;
-			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self && atoi(de->d_name) != spare) {
 				(void)kill((pid_t)atoi(de->d_name), SIGKILL);
 				any = true;
 			}
 		}
 		closedir(d);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			any = true;
+		pid_t w;
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+			if (w != spare)
+				any = true;
 		if (!any)
 			return;
 		usleep(1000);
@@ -270,6 +333,7 @@ struct run {
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
 	struct rf_notifier notifier;
 	struct rf_events *events;
+	struct rf_limits_run limits;
 	bool own_events;   /* made here (no options.events) */
 	int sigfd;
 	sigset_t old_sigs;
@@ -281,6 +345,12 @@ struct run {
 	pid_t child;
 	struct rf_child_args args;
 	double t0;
+	/* network: the listeners pid 1 makes inside (the proxy's first) */
+	struct rf_net_rules net_rules;
+	int net_ports[1 + RF_MAX_HOST_PORTS];
+	size_t n_net_ports;
+	int proxy_port; /* 0: no proxy (not allowlist) */
+	struct rf_proxy *proxy;
 };
 
 static void close_fd(int *fd)
@@ -292,12 +362,17 @@ static void close_fd(int *fd)
 
 static void run_release(struct run *run)
 {
+	rf_proxy_stop(run->proxy);
+	run->proxy = NULL;
+	rf_net_rules_free(&run->net_rules);
 	if (run->sigs_blocked)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
 	if (run->own_events)
 		rf_events_free(run->events);
+	/* the sandbox is gone by now: its cgroup goes too */
+	rf_limits_release(&run->limits, run->r);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -362,6 +437,8 @@ static int prepare_channels(struct run *run, struct rf_error *e)
 static int start_namespaces(struct run *run, struct rf_error *e)
 {
 	const rf_policy *p = run->p;
+	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_NAMESPACES, run->t0, run->r, e) < 0)
+		return -1;
 	struct rf_seccomp_opts so = {.notify_connect = true, .notify_fs = run->o->audit != RF_AUDIT_OFF,
 				     .audit_reads = run->o->audit == RF_AUDIT_READS};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
@@ -373,8 +450,12 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
+	if (run->proxy_port)
+		proxy_env(&run->env, run->proxy_port);
 	run->args.envp = run->env.v;
 	run->args.seccomp = &run->prog;
+	run->args.net_ports = run->net_ports;
+	run->args.n_net_ports = run->n_net_ports;
 	unsigned long flags = RF_NS_FLAGS_BASE | (p->network == RF_NET_ONLINE ? 0 : CLONE_NEWNET);
 	run->child = rf_clone_ns(flags);
 	if (run->child == 0)
@@ -387,10 +468,12 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
 		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
 		rf_placeholders_remove(&run->ph);
+		rf_limits_abandon(&run->limits);
 		close_fd(&run->notify_sk[0]);
 		close_fd(&run->notify_sk[1]);
 		run->args.notify_sock = -1;
 		run->args.pty_inside = false;
+		run->args.n_net_ports = 0;
 		rf_seccomp_prog_free(&run->prog);
 		rf_strv_free(&run->env);
 		return 1;
@@ -431,6 +514,14 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	if (run->landlock_abi < 3)
 		return rf_fail(e, 0, "cannot sandbox: %s, and Landlock ABI %d is too old for the fallback (need 3)",
 			       r->fallback_reason, run->landlock_abi);
+	/* Without a network namespace nothing could hold the command to the
+	 * proxy: an inet socket would reach everything. */
+	if (p->network == RF_NET_ALLOWLIST)
+		return rf_fail(e, 0, "cannot enforce network allowlist: %s, so there is no network namespace "
+				     "(use --network offline or online)",
+			       r->fallback_reason);
+	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_LANDLOCK, run->t0, r, e) < 0)
+		return -1;
 	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
 	if (!mkdtemp(run->private_tmp)) {
 		run->private_tmp[0] = '\0';
@@ -452,6 +543,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	     run->private_tmp);
 	if (p->network == RF_NET_ONLINE)
 		warn(r, "fallback: network online uses the host network directly");
+	if (p->network == RF_NET_OFFLINE && p->host_ports.n)
+		warn(r, "fallback: host ports are not forwarded (no inet sockets without a network namespace)");
 	return fork_child(run, rf_child_landlock_only, e);
 }
 
@@ -459,6 +552,11 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 static int start_unsandboxed(struct run *run, struct rf_error *e)
 {
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
+	if (rf_limits_prepare(&run->limits, run->p, RF_LIMITS_NONE, run->t0, run->r, e) < 0)
+		return -1;
+	if (run->p->network != RF_NET_ONLINE)
+		warn(run->r, "backend = none: network %s is not enforced (the host network is reachable)",
+		     rf_network_mode_name(run->p->network));
 	if (open_host_pty(run, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
@@ -473,24 +571,116 @@ static int release_child(struct run *run, struct rf_error *e)
 	close_fd(&run->err_p[1]);
 	close_fd(&run->sync_p[0]);
 	close_fd(&run->status_p[1]);
-	if (run->use_ns) {
-		if (rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
-			return -1;
-		if (rf_write_all(run->sync_p[1], "1", 1) < 0)
-			return rf_fail(e, errno, "cannot start the sandbox");
-	}
+	if (run->use_ns && rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
+		return -1;
+	/* the run's cgroup holds the child before it runs anything */
+	if (rf_limits_attach(&run->limits, run->child, e) < 0)
+		return -1;
+	if ((run->use_ns || run->limits.wait_for_cgroup) && rf_write_all(run->sync_p[1], "1", 1) < 0)
+		return rf_fail(e, errno, "cannot start the sandbox");
 	close_fd(&run->sync_p[1]);
 	if (run->have_pty)
 		close_fd(&run->pty.slave);
 
 	char msg[1100];
-	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg);
+	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits);
+	if (mlen == -2)
+		return 2; /* the deadline passed during set-up */
 	if (mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK) {
 		warn(run->r, "%s", msg + 1);
 		return 1;
 	}
 	if (mlen > 0) /* the sandbox could not be set up: the command never ran */
 		return rf_fail(e, 0, "%s", msg);
+	return 0;
+}
+
+/* Network rules checked and the listeners planned before anything starts:
+ * the proxy's port (3128 unless a host port takes it), then the host ports.
+ * Rules the mode does not use are said to be ignored. */
+static int plan_network(struct run *run, struct rf_error *e)
+{
+	const rf_policy *p = run->p;
+	if (rf_net_rules_build(p, &run->net_rules, e) < 0)
+		return -1;
+	bool rules = p->allowed_domains.n || p->denied_domains.n || p->proxy_resolve.n;
+	if (p->network != RF_NET_ALLOWLIST && rules)
+		warn(run->r, "network %s: the domain rules are ignored (they apply to network allowlist)",
+		     rf_network_mode_name(p->network));
+	if (p->network == RF_NET_ONLINE) {
+		if (p->host_ports.n)
+			warn(run->r, "network online: host ports need no forwarding (the host's loopback, every port "
+				     "of it, is reachable)");
+		return 0;
+	}
+	if (p->network == RF_NET_ALLOWLIST && p->backend == RF_BACKEND_NATIVE) {
+		if (!p->allowed_domains.n)
+			warn(run->r, "network allowlist with no allowed domains: every connection is refused");
+		int port = 3128;
+		for (bool taken = true; taken; port++) {
+			taken = false;
+			for (size_t i = 0; i < p->host_ports.n; i++)
+				taken = taken || atoi(p->host_ports.v[i].spec) == port;
+			if (!taken)
+				break;
+		}
+		run->proxy_port = port;
+		run->net_ports[run->n_net_ports++] = port;
+	}
+	for (size_t i = 0; i < p->host_ports.n && p->backend == RF_BACKEND_NATIVE; i++)
+		run->net_ports[run->n_net_ports++] = atoi(p->host_ports.v[i].spec);
+	return 0;
+}
+
+/* pid 1 made the listeners inside and sent them first: the proxy takes them. */
+static int start_proxy(struct run *run, struct rf_error *e)
+{
+	struct rf_proxy_listener ls[1 + RF_MAX_HOST_PORTS];
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < run->args.n_net_ports; i++) {
+		int fd = rf_recv_fd(run->notify_sk[0]);
+		if (fd < 0) {
+			rc = rf_fail(e, errno, "cannot receive the listener on 127.0.0.1:%d from the sandbox",
+				     run->net_ports[i]);
+			break;
+		}
+		ls[n] = (struct rf_proxy_listener){.fd = fd, .kind = RF_PROXY_LISTEN_FORWARD};
+		if (run->proxy_port && i == 0) {
+			ls[n].kind = RF_PROXY_LISTEN_PROXY;
+		} else {
+			struct sockaddr_in *t = (struct sockaddr_in *)&ls[n].target;
+			t->sin_family = AF_INET;
+			t->sin_port = htons((uint16_t)run->net_ports[i]);
+			t->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			ls[n].target_len = sizeof *t;
+		}
+		n++;
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			close(ls[i].fd);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	struct rf_proxy_config c = {
+		.rules = &run->net_rules,
+		.listeners = ls,
+		.n_listeners = n,
+		.events = run->events,
+		.verbose = run->o->verbose,
+		.sandbox_init = run->child,
+	};
+	if (rf_proxy_start(&c, &run->proxy, e) < 0)
+		return -1;
+	if (run->o->verbose) {
+		if (run->proxy_port)
+			fprintf(run->o->verbose, "ringfence: [%7.2f ms] proxy on 127.0.0.1:%d inside (HTTP, CONNECT, SOCKS5)\n",
+				(rf_now() - run->t0) * 1e3, run->proxy_port);
+		for (size_t i = run->proxy_port ? 1 : 0; i < run->args.n_net_ports; i++)
+			fprintf(run->o->verbose, "ringfence: host port 127.0.0.1:%d forwarded in\n", run->net_ports[i]);
+	}
 	return 0;
 }
 
@@ -504,8 +694,6 @@ static int run_steps(struct run *run, struct rf_error *e)
 
 	if (!o->argv || !o->argv[0])
 		return rf_fail(e, 0, "no command given");
-	if (p->network == RF_NET_ALLOWLIST)
-		return rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
 	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
 	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
 		return -1;
@@ -516,8 +704,13 @@ static int run_steps(struct run *run, struct rf_error *e)
 		rf_plan_describe(&run->plan, o->verbose);
 	}
 	run->landlock_abi = rf_landlock_abi();
+	/* The caller's cwd when the sandbox shows that very directory (a bound
+	 * host tree), else the workspace: under a fresh filesystem (/tmp, /run)
+	 * the same path is an empty private directory, not the caller's. */
 	run->cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
-	if (!run->cwd || rf_plan_lookup(&run->plan, run->cwd).access == RF_ACCESS_NONE) {
+	const struct rf_plan_entry *cwd_en = run->cwd ? rf_plan_lookup(&run->plan, run->cwd).entry : NULL;
+	if (!cwd_en || (cwd_en->kind != RF_PLAN_BIND_RO && cwd_en->kind != RF_PLAN_BIND_RW &&
+			cwd_en->kind != RF_PLAN_PROTECT && cwd_en->kind != RF_PLAN_CACHE)) {
 		free(run->cwd);
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}
@@ -525,7 +718,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		run->events = rf_events_new(o->verbose);
 		run->own_events = true;
 	}
-	if (prepare_channels(run, e) < 0)
+	if (plan_network(run, e) < 0 || prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
 		.policy = p,
@@ -538,6 +731,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_wr = run->status_p[1],
 		.pty_slave = -1,
 		.notify_sock = -1,
+		.limits = &run->limits,
 		.verbose = o->verbose,
 		.t0 = run->t0,
 	};
@@ -572,8 +766,24 @@ static int run_steps(struct run *run, struct rf_error *e)
 		kill_child(run);
 		return -1;
 	}
+	if (released == 2) {
+		struct supervisor s = {.child = run->child, .child_is_init = run->use_ns, .limits = &run->limits};
+		kill_on_timeout(&s);
+		kill_child(run);
+		if (!run->use_ns)
+			kill_descendants(run->limits.janitor);
+		r->timed_out = true;
+		r->exit_code = -1;
+		r->signal = SIGKILL;
+		r->exit_status = RF_EXIT_TIMEOUT;
+		return 0;
+	}
+	if (start_proxy(run, e) < 0) {
+		kill_child(run);
+		return -1;
+	}
 	if (run->args.pty_inside) {
-		/* pid 1 sends the pty master first, then the seccomp listener */
+		/* pid 1 sends the pty master next, then the seccomp listener */
 		int master = rf_recv_fd(run->notify_sk[0]);
 		if (master < 0) {
 			rf_fail(e, errno, "cannot receive the pseudo-terminal from the sandbox");
@@ -593,6 +803,10 @@ static int run_steps(struct run *run, struct rf_error *e)
 			kill_child(run);
 			return -1;
 		}
+		/* a direct connect past the proxy fails in the kernel (no route);
+		 * the listener reports it */
+		if (p->network != RF_NET_ONLINE)
+			run->notifier.inet_rule = p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
 		if (o->audit != RF_AUDIT_OFF &&
 		    rf_notifier_watch_fs(&run->notifier, run->child, o->audit == RF_AUDIT_READS, e) < 0) {
 			kill_child(run);
@@ -608,22 +822,32 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_rd = run->use_ns ? run->status_p[0] : -1,
 		.pty = run->have_pty ? &run->pty : NULL,
 		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
+		.limits = &run->limits,
 		.events = run->events,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
 	supervise(&s);
+	rf_proxy_stop(run->proxy); /* nothing is left inside to use it */
+	run->proxy = NULL;
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox finished\n", (rf_now() - run->t0) * 1e3);
 	run->child = -1;
 	if (run->have_pty)
 		rf_pty_restore(&run->pty);
 	if (!run->use_ns)
-		kill_descendants();
+		kill_descendants(run->limits.janitor);
 	if (s.events_stopped)
 		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
+	if (s.timed_out) {
+		r->timed_out = true;
+		r->exit_code = -1;
+		r->signal = SIGKILL;
+		r->exit_status = RF_EXIT_TIMEOUT;
+		return 0;
+	}
 	if (run->use_ns && !s.have_report)
-		return rf_fail(e, 0, "the sandbox's init exited without reporting the command's status");
+		return rf_fail(e, 0, "cannot get the command's exit status: the sandbox's init exited without reporting it");
 	status_to_result(run->use_ns ? s.report : s.child_wstatus, r);
 	return 0;
 }
@@ -644,6 +868,7 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
 		.notifier = {.fd = -1, .root_fd = -1},
+		.limits = {.janitor = -1, .janitor_fd = -1},
 		.sigfd = -1,
 		.child = -1,
 		.events = o->events,

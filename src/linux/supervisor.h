@@ -24,6 +24,11 @@ struct rf_notifier {
 	void *req, *resp;
 	size_t req_size, resp_size;
 	struct rf_events *events;   /* where refusals are reported (may be NULL) */
+	/* With a network namespace of the sandbox's own, an inet connect() or
+	 * sendto() to anything but its loopback fails in the kernel (no route);
+	 * when set, such attempts (and DNS queries, which cannot work inside)
+	 * are reported under this rule ("network:offline"). NULL: not reported. */
+	const char *inet_rule;
 	/* file calls (notify_fs.c), set up by rf_notifier_watch_fs() */
 	bool watch_fs;              /* rf_notifier_watch_fs() was called */
 	int root_fd;                /* the sandbox's root directory, -1 = not open (yet) */

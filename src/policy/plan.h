@@ -45,6 +45,9 @@ enum rf_access {
  * directory behind. */
 #define RF_PLACEHOLDER_XATTR "user.ringfence"
 #define RF_PLACEHOLDER_CONFIG "# ringfence placeholder: removed after the run\n"
+/* A placeholder `locked` in another linked worktree's admin dir: git shows
+ * the content as the lock reason. */
+#define RF_PLACEHOLDER_LOCKED "hidden from a ringfence sandbox (placeholder, removed after the run)\n"
 
 struct rf_plan_entry {
 	enum rf_plan_kind kind;

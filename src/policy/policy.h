@@ -39,7 +39,14 @@ struct rf_limits {
 	unsigned long long memory_bytes;  /* the sandbox's memory */
 	unsigned long pids;               /* processes/threads at once */
 	double cpus;                      /* CPU time share, in cores (1.5 = one and a half) */
+	unsigned long long memory_per_process_bytes; /* RLIMIT_DATA of each process */
+	unsigned long long tmpfs_bytes;   /* /tmp, /run, /dev/shm, cache layers together; 0 = default */
+	bool pids_default;                /* pids is the built-in default, not asked for: where it
+					   * cannot be enforced that is a warning, not a refusal */
 };
+
+/* The default process limit: a fork bomb stops here (see src/linux/limits.c). */
+#define RF_DEFAULT_PIDS 4096
 
 struct rf_policy {
 	enum rf_sandbox_mode sandbox_mode;
@@ -56,6 +63,8 @@ struct rf_policy {
 	struct rf_rules denied_domains;
 	/* host loopback ports reachable as 127.0.0.1:PORT inside */
 	struct rf_rules host_ports;
+	/* NAME=IP answers for the proxy's resolver (tests; checked like DNS answers) */
+	struct rf_rules proxy_resolve;
 	struct rf_limits limits;
 	char *home; /* $HOME used to expand ~; NULL = from environment */
 };

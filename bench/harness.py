@@ -176,18 +176,26 @@ class Firejail(Tool):
 
 
 class Ringfence(Tool):
-    def __init__(self, exe, ws, build_error):
-        super().__init__("ringfence", "defaults: workspace-write, network offline, secrets hidden")
+    def __init__(self, exe, ws, build_error, variant="", extra=(), note=None):
+        super().__init__("ringfence" + (" (%s)" % variant if variant else ""),
+                         note or "defaults: workspace-write, network offline, secrets hidden, "
+                         "denied writes audited (--audit writes)")
         self.exe = exe
         self.ws = ws
-        self.invocation = "build-bench/ringfence run --workspace WS -- CMD"
+        self.extra = list(extra)
+        self.invocation = "build-bench/ringfence run --workspace WS %s-- CMD" % (
+            " ".join(self.extra) + " " if self.extra else "")
         if build_error or not os.access(exe, os.X_OK):
             self.status = "pending (did not build%s)" % (": " + build_error if build_error else "")
         else:
             self.version = which_version([exe, "--version"])
+        if variant:
+            # the auditing variants: where the supervisor's work shows
+            for w in ("concurrent50", "rss", "gitmixed"):
+                self.unsupported[w] = "auditing variants run the audited workloads only"
 
     def wrap(self, argv, cwd):
-        return [self.exe, "run", "--workspace", self.ws, "--"] + list(argv)
+        return [self.exe, "run", "--workspace", self.ws] + self.extra + ["--"] + list(argv)
 
 
 def peer_skip_reason(peer):
@@ -552,6 +560,13 @@ def main():
 
     tools = [Native(), Floor(), BwrapBare(), Bwrap(ws, hidden),
              Ringfence(a.ringfence, ws, a.ringfence_build_error),
+             Ringfence(a.ringfence, ws, a.ringfence_build_error, "audit off", ["--audit", "off"],
+                       "as ringfence, but the supervisor audits nothing (--audit off)"),
+             Ringfence(a.ringfence, ws, a.ringfence_build_error, "audit reads", ["--audit", "reads"],
+                       "as ringfence, and every open is audited: reads of hidden paths reported"),
+             Ringfence(a.ringfence, ws, a.ringfence_build_error, "events file",
+                       ["--events", os.path.join(base, "events.jsonl")],
+                       "as ringfence, with the event stream written to a file"),
              Firejail(ws, hidden), Srt(base, ws, hidden), Codex(base, ws, hidden)]
     if a.tools:
         want = [t.strip() for t in a.tools.split(",") if t.strip()]
@@ -795,6 +810,23 @@ TARGETS = [
     ("gitstatus", "git status <= 1.3x native",
      lambda m: (m["ringfence"] <= 1.3 * m["native"],
                 "%.3fx native" % (m["ringfence"] / m["native"]))),
+    ("build", "audited build <= 1.05x native",
+     lambda m: (m["ringfence"] <= 1.05 * m["native"],
+                "%.3fx native" % (m["ringfence"] / m["native"]))),
+    ("build", "auditing (writes, the default) adds under 5% to the build",
+     lambda m: (m["ringfence"] <= 1.05 * m["ringfence (audit off)"],
+                "%.3fx the unaudited run (audit reads: %s)" % (
+                    m["ringfence"] / m["ringfence (audit off)"],
+                    "%.3fx" % (m["ringfence (audit reads)"] / m["ringfence (audit off)"])
+                    if "ringfence (audit reads)" in m else "not measured"))
+     if "ringfence (audit off)" in m else None),
+    ("gitstatus", "auditing adds under 5% to git status",
+     lambda m: (m["ringfence"] <= 1.05 * m["ringfence (audit off)"],
+                "%.3fx the unaudited run (audit reads: %s)" % (
+                    m["ringfence"] / m["ringfence (audit off)"],
+                    "%.3fx" % (m["ringfence (audit reads)"] / m["ringfence (audit off)"])
+                    if "ringfence (audit reads)" in m else "not measured"))
+     if "ringfence (audit off)" in m else None),
 ]
 
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli_events.h"
+#include "cli.h"
 #include "policy.h"
 #include "ringfence.h"
 #include "units.h"
@@ -21,9 +22,16 @@ static void usage(FILE *out)
 {
 	fputs("usage: ringfence run [OPTIONS] -- COMMAND [ARG...]\n"
 	      "       ringfence events [OPTIONS] FILE   (print a saved event stream)\n"
+	      "       ringfence status [OPTIONS] [--json]      what is configured, what is in force, and why\n"
+	      "       ringfence explain [OPTIONS] [--json] PATH|HOST[:PORT]\n"
+	      "                                                would the sandbox allow it, and which rule decides\n"
+	      "       ringfence doctor [--json]                check this machine; exit 0 = full sandbox available\n"
 	      "       ringfence --version | --help\n"
 	      "\n"
-	      "Run COMMAND in a sandbox the kernel enforces.\n"
+	      "Run COMMAND in a sandbox the kernel enforces. Policy comes from\n"
+	      "$XDG_CONFIG_HOME/ringfence/config.toml (default ~/.config/ringfence/config.toml),\n"
+	      "then <workspace>/.ringfence/config.toml (narrow-only unless trusted), then these\n"
+	      "options (docs/config.md). status and explain take the same options as run.\n"
 	      "\n"
 	      "  --sandbox-mode MODE   read-only | workspace-write (default) | danger-full-access\n"
 	      "  --workspace DIR       the agent's working tree, writable in workspace-write (default: cwd)\n"
@@ -46,7 +54,11 @@ static void usage(FILE *out)
 	      "  --result FILE         write the result as one JSON object to FILE\n"
 	      "  --pty / --no-pty      force or forbid a pseudo-terminal (default: when stdin and\n"
 	      "                        stdout are terminals)\n"
-	      "  --verbose             describe the mount plan and each enforcement step on stderr\n",
+	      "  --verbose             describe the mount plan and each enforcement step on stderr\n"
+	      "  --agent NAME          apply [agents.NAME] of the config (capabilities, mode, sandbox_mode)\n"
+	      "  --mode MODE           chat (default) | plan | review: plan and review make the filesystem\n"
+	      "                        read-only and let only the mode's tool list run\n"
+	      "  --config FILE         read FILE instead of the global config file\n",
 	      out);
 	rf_cli_events_usage(out);
 	fputs("\n"
@@ -68,8 +80,7 @@ static void usage(FILE *out)
 	      out);
 }
 
-static RF_NORETURN void die(const char *fmt, ...) RF_PRINTF(1, 2);
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("ringfence: ", stderr);
@@ -105,6 +116,9 @@ enum {
 	OPT_DENY_DOMAIN,
 	OPT_HOST_PORT,
 	OPT_PROXY_RESOLVE,
+	OPT_AGENT,
+	OPT_MODE,
+	OPT_CONFIG,
 };
 
 static const struct option run_options[] = {
@@ -133,6 +147,9 @@ static const struct option run_options[] = {
 	{"host-port", required_argument, NULL, OPT_HOST_PORT},
 	{"proxy-resolve", required_argument, NULL, OPT_PROXY_RESOLVE},
 	RF_CLI_EVENTS_OPTIONS
+	{"agent", required_argument, NULL, OPT_AGENT},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -178,7 +195,37 @@ static int set_limit(rf_policy *p, int opt, const char *arg, struct rf_error *e)
 	return rf_fail(e, 0, "unknown limit");
 }
 
-static int cmd_run(int argc, char **argv)
+/* What must be known before the config files are read (where the workspace
+ * is, which agent, which global file), and which flags were given at all,
+ * so that status can name them as sources. The options themselves are
+ * applied by the main pass, after the config files: flags win. */
+struct prescan {
+	const char *workspace, *agent, *config;
+	struct rf_strv flags;
+};
+
+static void prescan(int argc, char **argv, struct prescan *ps)
+{
+	int c, idx = -1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", run_options, &idx)) != -1) {
+		if (c == '?' || c == ':' || idx < 0)
+			continue; /* the main pass reports it */
+		rf_strv_push(&ps->flags, run_options[idx].name);
+		if (c == OPT_WORKSPACE)
+			ps->workspace = optarg;
+		else if (c == OPT_AGENT)
+			ps->agent = optarg;
+		else if (c == OPT_CONFIG)
+			ps->config = optarg;
+		idx = -1;
+	}
+	opterr = 1;
+}
+
+/* run, status, explain and doctor share the policy options. */
+static int policy_command(int argc, char **argv, enum rf_cli_command cmd)
 {
 	struct rf_error err = {0};
 	rf_policy *p = rf_policy_new();
@@ -187,6 +234,16 @@ static int cmd_run(int argc, char **argv)
 	const char *result_file = NULL;
 	bool json = false;
 	struct rf_cli_events evc = {0};
+
+	struct prescan ps = {0};
+	prescan(argc, argv, &ps);
+	if (ps.workspace && rf_policy_set_workspace(p, ps.workspace, &err) < 0)
+		die("%s", err.msg);
+	struct rf_config_options co = {.agent = ps.agent, .global_file = ps.config};
+	bool config_ok = rf_policy_load_config(p, &co, &err) == 0;
+	if (!config_ok && cmd != RF_CLI_DOCTOR)
+		die("%s", err.msg);
+	struct rf_error config_err = err;
 
 	int c;
 	optind = 1;
@@ -276,12 +333,34 @@ static int cmd_run(int argc, char **argv)
 		case RF_OPT_EVENTS ... RF_OPT_EVENTS_LAST - 1:
 			rc = rf_cli_events_option(&evc, c, optarg, &err);
 			break;
+		case OPT_AGENT:
+		case OPT_CONFIG:
+			break; /* read by prescan(), before the config files */
+		case OPT_MODE: {
+			enum rf_conversation_mode m;
+			if (rf_conversation_mode_parse(optarg, &m) < 0)
+				die("invalid --mode '%s' (chat, plan, review)", optarg);
+			rc = rf_policy_set_conversation_mode(p, m, "--mode", &err);
+			break;
+		}
 		default:
 			usage(stderr);
 			exit(RF_EXIT_SETUP);
 		}
 		if (rc < 0)
 			die("%s", err.msg);
+	}
+	for (size_t i = 0; i < ps.flags.n; i++)
+		rf_policy_note_flag(p, ps.flags.v[i]);
+	rf_strv_free(&ps.flags);
+	if (config_ok && rf_policy_finish(p, &err) < 0)
+		die("%s", err.msg);
+	if (cmd != RF_CLI_RUN) {
+		int st = cmd == RF_CLI_STATUS    ? rf_cli_status(p, json)
+			 : cmd == RF_CLI_EXPLAIN ? rf_cli_explain(p, json, argc - optind, argv + optind)
+						 : rf_cli_doctor(p, json, config_ok ? NULL : config_err.msg);
+		rf_policy_free(p);
+		return st;
 	}
 	if (optind >= argc)
 		die("no command given (usage: ringfence run [OPTIONS] -- COMMAND [ARG...])");
@@ -342,7 +421,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return policy_command(argc - 1, argv + 1, RF_CLI_RUN);
+	if (strcmp(argv[1], "status") == 0)
+		return policy_command(argc - 1, argv + 1, RF_CLI_STATUS);
+	if (strcmp(argv[1], "explain") == 0)
+		return policy_command(argc - 1, argv + 1, RF_CLI_EXPLAIN);
+	if (strcmp(argv[1], "doctor") == 0)
+		return policy_command(argc - 1, argv + 1, RF_CLI_DOCTOR);
 	if (strcmp(argv[1], "events") == 0)
 		return rf_cli_events_main(argc - 1, argv + 1);
 	fprintf(stderr, "ringfence: unknown command '%s'\n", argv[1]);

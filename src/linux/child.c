@@ -96,6 +96,7 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 			.private_tmp = a->private_tmp,
 			.inherited_fds = fds,
 			.n_inherited_fds = 3,
+			.exec_allow = a->exec_allow,
 			.scope_abstract_unix = a->landlock_abi >= 6,
 			.scope_signal = a->landlock_abi >= 6,
 			.verbose = a->verbose,
@@ -109,6 +110,8 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 		}
 	} else if (mode == RF_LANDLOCK_ENFORCE) {
 		rf_child_die(0, "Landlock is unavailable: the Landlock-only fallback cannot enforce the policy");
+	} else if (a->exec_allow) {
+		rf_child_die(0, "Landlock is unavailable: the tool list of plan/review mode cannot be enforced");
 	}
 
 	step(a, "loading the seccomp filter");

@@ -129,7 +129,7 @@ struct builder {
  * cache layers are all directories of one size-capped tmpfs, so that the
  * sandbox can hold at most that much in memory-backed files altogether,
  * not that much in each. */
-static int scratch_dir(struct builder *b, mode_t mode, int *dir_fd, struct rf_error *e)
+static int scratch_dir(struct builder *b, mode_t mode, bool noexec, int *dir_fd, struct rf_error *e)
 {
 	char name[32];
 	snprintf(name, sizeof name, "d%u", b->scratch_n++);
@@ -144,7 +144,9 @@ static int scratch_dir(struct builder *b, mode_t mode, int *dir_fd, struct rf_er
 	int tree = open_tree(b->scratch, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return rf_fail(e, errno, "cannot clone a directory of the sandbox's tmpfs");
-	if (set_attrs(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "a tmpfs directory", e) < 0) {
+	/* noexec: plan/review modes (see rf_plan_entry.noexec) */
+	if (set_attrs(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (noexec ? MOUNT_ATTR_NOEXEC : 0), false,
+		      "a tmpfs directory", e) < 0) {
 		close(tree);
 		return -1;
 	}
@@ -266,7 +268,7 @@ static int apply_dev(struct builder *b, size_t i, struct rf_error *e)
 	cleanup_fd int pts_mp = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pts_mp < 0 || attach(pts, pts_mp, "/dev/pts", e) < 0)
 		return pts_mp < 0 ? rf_fail(e, errno, "cannot open /dev/pts") : -1;
-	cleanup_fd int shm = scratch_dir(b, 01777, NULL, e);
+	cleanup_fd int shm = scratch_dir(b, 01777, b->plan->v[i].noexec, NULL, e);
 	if (shm < 0)
 		return -1;
 	cleanup_fd int shm_mp = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -307,7 +309,7 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 	if (lower < 0)
 		return 0; /* optional and absent */
 	cleanup_fd int layer = -1;
-	if (scratch_dir(b, 0755, &layer, e) < 0)
+	if (scratch_dir(b, 0755, false, &layer, e) < 0)
 		return -1;
 	if (mkdirat(layer, "upper", 0755) < 0 || mkdirat(layer, "work", 0755) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
@@ -364,7 +366,7 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 		if (dest < 0)
 			return -1;
 		bool sticky = strcmp(en->path, "/run") != 0;
-		cleanup_fd int fs = scratch_dir(b, sticky ? 01777 : 0755, NULL, e);
+		cleanup_fd int fs = scratch_dir(b, sticky ? 01777 : 0755, en->noexec, NULL, e);
 		if (fs < 0)
 			return -1;
 		return attach(fs, dest, en->path, e);
@@ -458,6 +460,8 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 			attrs |= MOUNT_ATTR_RDONLY;
 		if (strcmp(en->path, "/") == 0)
 			attrs = MOUNT_ATTR_NOSUID; /* danger-full-access: the host's /dev must keep working */
+		if (en->noexec)
+			attrs |= MOUNT_ATTR_NOEXEC; /* plan/review: see rf_plan_entry.noexec */
 		if (en->optional && access(en->path, F_OK) < 0)
 			continue;
 		b->trees[i] = clone_tree(en->path, true, attrs, e);

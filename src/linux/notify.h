@@ -45,6 +45,7 @@ struct rf_notify_handler {
 
 extern const struct rf_notify_handler rf_notify_unix[]; /* notify_unix.c */
 extern const struct rf_notify_handler rf_notify_fs[];   /* notify_fs.c */
+extern const struct rf_notify_handler rf_notify_exec[]; /* notify_exec.c */
 
 /* ---- shared by the handlers (supervisor.c) ---- */
 

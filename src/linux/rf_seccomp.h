@@ -40,6 +40,9 @@ struct rf_seccomp_opts {
 	/* Send every open/openat/openat2 to the listener whatever its flags
 	 * (--audit-reads): reads of hidden paths are reported too. */
 	bool audit_reads;
+	/* Send execve() and execveat() to the listener: plan/review modes check
+	 * the program and its arguments against the tool list (notify_exec.c). */
+	bool notify_exec;
 };
 
 struct rf_seccomp_prog {
@@ -61,7 +64,7 @@ int rf_seccomp_compile_fresh(const struct rf_seccomp_opts *o, struct rf_seccomp_
 
 /* Index of an option combination in the generated tables: one bit an
  * option (add a bit: a line in each function, and double the count). */
-#define RF_SECCOMP_VARIANTS 32
+#define RF_SECCOMP_VARIANTS 64
 static inline unsigned rf_seccomp_variant(const struct rf_seccomp_opts *o)
 {
 	unsigned v = 0;
@@ -72,6 +75,7 @@ static inline unsigned rf_seccomp_variant(const struct rf_seccomp_opts *o)
 	v |= o->notify_connect ? 1u << 2 : 0;
 	v |= o->notify_fs ? 1u << 3 : 0;
 	v |= o->audit_reads ? 1u << 4 : 0;
+	v |= o->notify_exec ? 1u << 5 : 0;
 	return v;
 }
 static inline struct rf_seccomp_opts rf_seccomp_variant_opts(unsigned v)
@@ -82,6 +86,7 @@ static inline struct rf_seccomp_opts rf_seccomp_variant_opts(unsigned v)
 	o.notify_connect = (v & 1u << 2) != 0;
 	o.notify_fs = (v & 1u << 3) != 0;
 	o.audit_reads = (v & 1u << 4) != 0;
+	o.notify_exec = (v & 1u << 5) != 0;
 	return o;
 }
 /* Sandbox child: install *prog with seccomp(SECCOMP_SET_MODE_FILTER, 0).

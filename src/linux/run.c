@@ -27,8 +27,10 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "config.h"
 #include "landlock.h"
 #include "rf_limits.h"
+#include "notify_exec.h"
 #include "plan.h"
 #include "policy.h"
 #include "proxy.h"
@@ -253,18 +255,29 @@ static void supervise(struct supervisor *s)
 }
 
 /* Read the error pipe until EOF: empty means the command was exec'd.
- * Returns -2 when the run's deadline passes first. */
-static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr)
+ * Returns -2 when the run's deadline passes first. The seccomp listener,
+ * when there is one, is served meanwhile: in plan/review mode the
+ * command's very first execve waits for the supervisor's verdict. */
+static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr, struct rf_notifier *n)
 {
 	size_t len = 0;
+	bool serve = n && n->fd >= 0;
 	buf[0] = '\0';
 	for (;;) {
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		int pr = poll(&pf, 1, rf_limits_poll_ms(lr));
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? n->fd : -1, .events = POLLIN}};
+		int pr = poll(pf, 2, rf_limits_poll_ms(lr));
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0 || rf_limits_expired(lr))
 			return -2;
+		if (pr < 0)
+			break;
+		if (pf[1].revents & POLLIN)
+			rf_notifier_handle(n);
+		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+			serve = false;
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -332,6 +345,8 @@ struct run {
 	int err_p[2], sync_p[2], status_p[2];
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
 	struct rf_notifier notifier;
+	struct rf_exec_tools tools;   /* plan/review: the tool list resolved (notify_exec.c) */
+	bool exec_restricted;
 	struct rf_events *events;
 	struct rf_limits_run limits;
 	bool own_events;   /* made here (no options.events) */
@@ -396,6 +411,7 @@ static void run_release(struct run *run)
 			waitpid(rm, NULL, 0);
 	}
 	rf_seccomp_prog_free(&run->prog);
+	rf_exec_tools_free(&run->tools);
 	rf_strv_free(&run->env);
 	rf_plan_free(&run->plan);
 	free(run->cwd);
@@ -440,7 +456,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_NAMESPACES, run->t0, run->r, e) < 0)
 		return -1;
 	struct rf_seccomp_opts so = {.notify_connect = true, .notify_fs = run->o->audit != RF_AUDIT_OFF,
-				     .audit_reads = run->o->audit == RF_AUDIT_READS};
+				     .audit_reads = run->o->audit == RF_AUDIT_READS, .notify_exec = run->exec_restricted};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, run->notify_sk) < 0)
@@ -520,6 +536,14 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 		return rf_fail(e, 0, "cannot enforce network allowlist: %s, so there is no network namespace "
 				     "(use --network offline or online)",
 			       r->fallback_reason);
+	if (!rf_policy_allow_fallback(p))
+		return rf_fail(e, 0, "cannot sandbox: %s, and the fallback to Landlock + seccomp only is turned off "
+				     "(backend.allow_fallback = false, %s)",
+			       r->fallback_reason, rf_setting_source(p, RF_SET_ALLOW_FALLBACK));
+	if (run->exec_restricted)
+		return rf_fail(e, 0, "cannot enforce %s mode: %s, and without a mount namespace the places the "
+				     "command can write cannot be made noexec (the tool list would not hold)",
+			       rf_conversation_mode_name(rf_policy_conversation_mode(p)), r->fallback_reason);
 	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_LANDLOCK, run->t0, r, e) < 0)
 		return -1;
 	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
@@ -565,6 +589,59 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	return fork_child(run, rf_child_unsandboxed, e);
 }
 
+static int start_proxy(struct run *run, struct rf_error *e);
+
+/* Namespaces: what pid 1 hands over before it forks the command, in its
+ * order: the listeners inside the network namespace (proxy, host ports),
+ * the pty master (when it made one), the seccomp listener. If it failed
+ * before, the reason is on the error pipe. */
+static int receive_from_init(struct run *run, struct rf_error *e)
+{
+	const char *what = NULL;
+	/* the listeners of the proxy and the host ports come first */
+	if (start_proxy(run, e) < 0) {
+		char msg[1100];
+		if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+			return rf_fail(e, 0, "%s", msg);
+		return -1;
+	}
+	if (run->args.pty_inside) {
+		int master = rf_recv_fd(run->notify_sk[0]);
+		if (master < 0)
+			what = "the pseudo-terminal";
+		else {
+			rf_pty_adopt(&run->pty, master);
+			run->have_pty = true;
+		}
+	}
+	if (!what && run->notify_sk[0] >= 0) {
+		int listener = rf_recv_fd(run->notify_sk[0]);
+		if (listener < 0)
+			what = "the seccomp listener";
+		else if (rf_notifier_init(&run->notifier, listener, &run->plan, run->p->network == RF_NET_ONLINE,
+					  run->events, e) < 0)
+			return -1;
+		else
+			run->notifier.exec = run->exec_restricted ? &run->tools : NULL;
+	}
+	if (!what && run->notifier.fd >= 0) {
+		/* a direct connect past the proxy fails in the kernel (no route);
+		 * the listener reports it */
+		if (run->p->network != RF_NET_ONLINE)
+			run->notifier.inet_rule = run->p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
+		if (run->o->audit != RF_AUDIT_OFF &&
+		    rf_notifier_watch_fs(&run->notifier, run->child, run->o->audit == RF_AUDIT_READS, e) < 0)
+			return -1;
+	}
+	if (!what)
+		return 0;
+	int err = errno;
+	char msg[1100];
+	if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+		return rf_fail(e, 0, "%s", msg);
+	return rf_fail(e, err, "cannot receive %s from the sandbox", what);
+}
+
 /* After the fork: id maps, the go signal, and the exec verdict. */
 static int release_child(struct run *run, struct rf_error *e)
 {
@@ -581,9 +658,12 @@ static int release_child(struct run *run, struct rf_error *e)
 	close_fd(&run->sync_p[1]);
 	if (run->have_pty)
 		close_fd(&run->pty.slave);
+	if (run->use_ns && receive_from_init(run, e) < 0)
+		return -1;
 
 	char msg[1100];
-	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits);
+	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits,
+					run->notifier.fd >= 0 ? &run->notifier : NULL);
 	if (mlen == -2)
 		return 2; /* the deadline passed during set-up */
 	if (mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK) {
@@ -699,6 +779,9 @@ static int run_steps(struct run *run, struct rf_error *e)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
+	/* an untrusted workspace config must not have widened anything */
+	if (rf_config_check_plan(p, &run->plan, e) < 0)
+		return -1;
 	if (o->verbose) {
 		fprintf(o->verbose, "ringfence: [%7.2f ms] plan built\n", (rf_now() - run->t0) * 1e3);
 		rf_plan_describe(&run->plan, o->verbose);
@@ -718,6 +801,30 @@ static int run_steps(struct run *run, struct rf_error *e)
 		run->events = rf_events_new(o->verbose);
 		run->own_events = true;
 	}
+	const struct rf_strv *cw = rf_config_warnings(p);
+	for (size_t i = 0; cw && i < cw->n; i++)
+		warn(r, "%s", cw->v[i]);
+	if (rf_policy_tools(p)) {
+		/* plan/review: only the mode's tools may run */
+		if (p->backend == RF_BACKEND_NONE)
+			return rf_fail(e, 0, "cannot enforce %s mode with backend = none (no sandbox at all)",
+				       rf_conversation_mode_name(rf_policy_conversation_mode(p)));
+		if (run->landlock_abi < 1)
+			return rf_fail(e, 0, "cannot enforce %s mode: Landlock is unavailable, and it is what limits execution to the tool list",
+				       rf_conversation_mode_name(rf_policy_conversation_mode(p)));
+		if (rf_exec_tools_resolve(&run->tools, rf_policy_tools(p), &run->plan, o->envp, e) < 0)
+			return -1;
+		run->tools.mode = rf_policy_conversation_mode(p);
+		run->tools.list_source = rf_setting_source(p, run->tools.mode == RF_MODE_REVIEW ? RF_SET_REVIEW_TOOLS
+												 : RF_SET_PLAN_TOOLS);
+		run->exec_restricted = true;
+		for (size_t i = 0; i < run->tools.warnings.n; i++)
+			warn(r, "%s", run->tools.warnings.v[i]);
+		if (o->verbose)
+			for (size_t i = 0; i < run->tools.exec_allow.n; i++)
+				fprintf(o->verbose, "ringfence: %s mode: may execute %s\n",
+					rf_conversation_mode_name(run->tools.mode), run->tools.exec_allow.v[i]);
+	}
 	if (plan_network(run, e) < 0 || prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
@@ -732,6 +839,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.pty_slave = -1,
 		.notify_sock = -1,
 		.limits = &run->limits,
+		.exec_allow = run->exec_restricted ? run->tools.exec_allow.v : NULL,
 		.verbose = o->verbose,
 		.t0 = run->t0,
 	};
@@ -777,41 +885,6 @@ static int run_steps(struct run *run, struct rf_error *e)
 		r->signal = SIGKILL;
 		r->exit_status = RF_EXIT_TIMEOUT;
 		return 0;
-	}
-	if (start_proxy(run, e) < 0) {
-		kill_child(run);
-		return -1;
-	}
-	if (run->args.pty_inside) {
-		/* pid 1 sends the pty master next, then the seccomp listener */
-		int master = rf_recv_fd(run->notify_sk[0]);
-		if (master < 0) {
-			rf_fail(e, errno, "cannot receive the pseudo-terminal from the sandbox");
-			kill_child(run);
-			return -1;
-		}
-		rf_pty_adopt(&run->pty, master);
-		run->have_pty = true;
-	}
-	if (run->notify_sk[0] >= 0) {
-		/* pid 1 sent it before forking the command */
-		int listener = rf_recv_fd(run->notify_sk[0]);
-		if (listener < 0 || rf_notifier_init(&run->notifier, listener, &run->plan, p->network == RF_NET_ONLINE,
-						     run->events, e) < 0) {
-			if (listener < 0)
-				rf_fail(e, errno, "cannot receive the seccomp listener from the sandbox");
-			kill_child(run);
-			return -1;
-		}
-		/* a direct connect past the proxy fails in the kernel (no route);
-		 * the listener reports it */
-		if (p->network != RF_NET_ONLINE)
-			run->notifier.inet_rule = p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
-		if (o->audit != RF_AUDIT_OFF &&
-		    rf_notifier_watch_fs(&run->notifier, run->child, o->audit == RF_AUDIT_READS, e) < 0) {
-			kill_child(run);
-			return -1;
-		}
 	}
 	if (run->have_pty && released == 0)
 		rf_pty_enter_raw(&run->pty);

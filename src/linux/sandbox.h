@@ -76,9 +76,12 @@ struct rf_probe {
 	bool userns;            /* unprivileged (or root) user namespaces usable */
 	char userns_reason[200];/* why not, when !userns */
 	int landlock_abi;       /* 0 = none */
-	bool seccomp_notify;
+	bool seccomp;           /* seccomp filters can be installed */
+	bool seccomp_notify;    /* SECCOMP_RET_USER_NOTIF available */
 };
 void rf_probe_userns_reason(int clone_errno, char *buf, size_t len);
+/* Try what run does: the namespaces (in a child), Landlock's ABI, seccomp. */
+void rf_probe_kernel(struct rf_probe *pr, bool with_netns);
 
 /* ---- pty.c ---- */
 struct rf_pty {

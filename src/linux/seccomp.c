@@ -377,6 +377,17 @@ static int build(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf
 	/* file calls: decided (and reported) by the supervisor */
 	if (o && (o->notify_fs || o->audit_reads) && add_fs_notify(ctx, o, e) < 0)
 		return -1;
+	/* execve/execveat: plan/review tool lists, decided by the supervisor */
+	if (o && o->notify_exec) {
+		static const char *const exec_calls[] = { "execve", "execveat", NULL };
+		for (const char *const *c = exec_calls; *c; c++) {
+			if ((nr = resolve(*c)) < 0)
+				continue;
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+			if (rc < 0)
+				return scmp_err(e, rc, "cannot add the notify rule for", *c);
+		}
+	}
 
 	/* sockets */
 	const uint32_t eacces = SCMP_ACT_ERRNO(EACCES);
@@ -525,4 +536,6 @@ void rf_seccomp_describe(const struct rf_seccomp_opts *o, FILE *out)
 			      fs_change_calls, "the supervisor (reports what it refuses)");
 	if (o && o->audit_reads)
 		fprintf(out, "seccomp: every open/openat/openat2 -> the supervisor (reads of hidden paths are reported)\n");
+	if (o && o->notify_exec)
+		fprintf(out, "seccomp: execve execveat -> the supervisor (plan/review tool list)\n");
 }

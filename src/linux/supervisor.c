@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "notify.h"
+#include "notify_exec.h"
 #include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -35,6 +36,7 @@
 static const struct rf_notify_handler *const handler_tables[] = {
 	rf_notify_unix, /* notify_unix.c: connect, addressed sendto on unix sockets */
 	rf_notify_fs,   /* notify_fs.c: write-intent file calls, opens of hidden paths */
+	rf_notify_exec, /* notify_exec.c: execve in plan/review modes */
 	NULL,
 };
 

@@ -16,6 +16,7 @@
 
 struct rf_error;
 struct rf_notify_cover;
+struct rf_exec_tools;
 
 struct rf_notifier {
 	int fd;                     /* the listener */
@@ -37,6 +38,9 @@ struct rf_notifier {
 	struct rf_notify_cover *covers; /* the hidden paths' covers, as the sandbox sees them */
 	size_t n_covers;
 	unsigned long handled, answered; /* notifications; those answered with an errno by us */
+	/* plan/review mode: the tools execve is checked against (notify_exec.c);
+	 * NULL = execve is not sent to the listener */
+	const struct rf_exec_tools *exec;
 };
 
 int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
 
 /* System trees bound read-only (when they exist). */
@@ -637,11 +638,20 @@ static void add_system(struct rf_plan *plan, const struct rf_policy *p)
 	}
 }
 
+/* Plan/review modes: entries from `from` on are places the command could
+ * write, now or in an earlier run. */
+static void mark_noexec(struct rf_plan *plan, size_t from)
+{
+	for (size_t i = from; plan->exec_restricted && i < plan->n; i++)
+		plan->v[i].noexec = true;
+}
+
 int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *plan,
 		  struct rf_error *e)
 {
 	memset(plan, 0, sizeof *plan);
 	plan->mode = p->sandbox_mode;
+	plan->exec_restricted = rf_policy_conversation_mode(p) != RF_MODE_CHAT;
 
 	cleanup_free char *cwd = h && h->cwd ? rf_xstrdup(h->cwd) : getcwd(NULL, 0);
 	const char *ws_spec = p->workspace ? p->workspace : cwd;
@@ -667,6 +677,9 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 				     "danger-full-access if that is really meant)");
 
 	add_system(plan, p);
+	for (size_t i = 0; i < plan->n; i++) /* /tmp, /run, /dev (its shm) */
+		if (plan->v[i].kind == RF_PLAN_TMPFS || plan->v[i].kind == RF_PLAN_DEV)
+			plan->v[i].noexec = plan->exec_restricted;
 	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home)) {
 		add(plan, RF_PLAN_BIND_RO, plan->home, "home:~", "default", true);
 		if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE)
@@ -721,6 +734,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 	bool writable = p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE;
 	if (check_not_hidden(plan, plan->workspace, "workspace", e) < 0)
 		return -1;
+	size_t roots_from = plan->n;
 	if (add_writable_root(plan, p, plan->workspace, writable ? "workspace" : "workspace (read-only mode)",
 			      "workspace", writable, e) < 0)
 		return -1;
@@ -739,6 +753,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		if (add_writable_root(plan, p, real, rule, r->source, writable, e) < 0)
 			return -1;
 	}
+	mark_noexec(plan, roots_from);
 	sort_and_dedupe(plan);
 	return 0;
 }

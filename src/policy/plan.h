@@ -60,6 +60,9 @@ struct rf_plan_entry {
 			 * placeholder is created for the run and removed after it */
 	bool optional;  /* RF_PLAN_BIND_*: skip silently when the host path is absent */
 	const char *content; /* missing file placeholder: its content (static string), NULL = empty */
+	bool noexec;    /* plan/review modes: mounted noexec (a place the command or an
+			 * earlier run could write: nothing there may be executed or mapped
+			 * executable) */
 };
 
 struct rf_plan {
@@ -68,6 +71,7 @@ struct rf_plan {
 	char *workspace; /* absolute, resolved */
 	char *home;      /* absolute, resolved, may be NULL */
 	enum rf_sandbox_mode mode;
+	bool exec_restricted; /* plan/review: only the mode's tools may run (notify_exec.h) */
 };
 
 /* Facts about the host the plan depends on. Pass NULL members to have them

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
 #include "rules.h"
 
@@ -169,11 +170,17 @@ void rf_policy_free(rf_policy *p)
 	rf_rules_free(&p->denied_domains);
 	rf_rules_free(&p->host_ports);
 	rf_rules_free(&p->proxy_resolve);
+	rf_settings_free(p->settings);
 	free(p);
 }
 
 int rf_policy_set_sandbox_mode(rf_policy *p, enum rf_sandbox_mode m)
 {
+	if (p->settings && p->settings->mode != RF_MODE_CHAT) {
+		/* plan/review: read-only stays; remember what was asked */
+		p->settings->configured_sandbox_mode = m;
+		return 0;
+	}
 	p->sandbox_mode = m;
 	return 0;
 }

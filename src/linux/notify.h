@@ -119,7 +119,7 @@ void rf_fs_powers_restore(struct rf_fs_powers *p);
 
 /* The rule to name for a refusal at `path`: the plan entry that decides it,
  * phrased for the agent ("read-only:~", "protected:.git/hooks", ...). */
-void rf_fs_rule(const struct rf_plan *plan, const char *path, char *rule, size_t cap, const char **source);
+void rf_fs_rule(const struct rf_notifier *n, const char *path, char *rule, size_t cap, const char **source);
 
 /* x86_64 numbers newer than the C library's headers. */
 #ifndef SYS_fchmodat2

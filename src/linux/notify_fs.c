@@ -70,7 +70,7 @@ static enum rf_notify_verdict refuse(struct rf_notify_call *c, const char *op, c
 		snprintf(rule, sizeof rule, "%s", p->cover->entry->rule);
 		source = p->cover->entry->source;
 	} else {
-		rf_fs_rule(c->n->plan, p->where, rule, sizeof rule, &source);
+		rf_fs_rule(c->n, p->where, rule, sizeof rule, &source);
 	}
 	rf_notify_report(c, op, p->where ? p->where : p->full, destination, rule, source, err);
 	c->result = -err;

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "notify.h"
 #include "util.h"
 
@@ -61,9 +62,11 @@ static int open_root(struct rf_notifier *n, pid_t pid)
 	return 0;
 }
 
-int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, bool audit_reads, struct rf_error *e)
+int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, const rf_policy *policy, bool audit_reads,
+			 struct rf_error *e)
 {
 	n->watch_fs = true;
+	n->policy = policy;
 	n->audit_reads = audit_reads;
 	n->drop_caps = geteuid() == 0;
 	n->covers = rf_xcalloc(n->plan->n ? n->plan->n : 1, sizeof *n->covers);
@@ -381,9 +384,26 @@ int rf_fs_resolve_fd(struct rf_notifier *n, const struct rf_notify_call *c, int 
 
 /* ---- rules ---- */
 
-void rf_fs_rule(const struct rf_plan *plan, const char *path, char *rule, size_t cap, const char **source)
+/* The workspace and writable roots are read-only because of sandbox_mode,
+ * or of a plan/review conversation mode: name whichever it is. */
+static void read_only_mode_rule(const struct rf_notifier *n, char *rule, size_t cap, const char **source)
 {
-	struct rf_plan_verdict v = rf_plan_lookup(plan, path ? path : "/");
+	enum rf_conversation_mode m = n->policy ? rf_policy_conversation_mode(n->policy) : RF_MODE_CHAT;
+	const char *src = NULL;
+	if (m != RF_MODE_CHAT) {
+		snprintf(rule, cap, "mode:%s", rf_conversation_mode_name(m));
+		src = rf_setting_source(n->policy, RF_SET_MODE);
+	} else {
+		snprintf(rule, cap, "sandbox-mode:read-only");
+		src = n->policy ? rf_setting_source(n->policy, RF_SET_SANDBOX_MODE) : NULL;
+	}
+	if (src)
+		*source = src;
+}
+
+void rf_fs_rule(const struct rf_notifier *n, const char *path, char *rule, size_t cap, const char **source)
+{
+	struct rf_plan_verdict v = rf_plan_lookup(n->plan, path ? path : "/");
 	const struct rf_plan_entry *en = v.entry;
 	*source = en ? en->source : "default";
 	if (!en) {
@@ -396,7 +416,7 @@ void rf_fs_rule(const struct rf_plan *plan, const char *path, char *rule, size_t
 		if (strncmp(r, "home:", 5) == 0 || strncmp(r, "system:", 7) == 0)
 			snprintf(rule, cap, "read-only:%s", strchr(r, ':') + 1);
 		else if (strstr(r, "(read-only mode)") || strncmp(r, "git-", 4) == 0 || strncmp(r, "writable-root:", 14) == 0)
-			snprintf(rule, cap, "sandbox-mode:read-only");
+			read_only_mode_rule(n, rule, cap, source);
 		else
 			snprintf(rule, cap, "%s", r);
 		return;

@@ -630,7 +630,7 @@ static int receive_from_init(struct run *run, struct rf_error *e)
 		if (run->p->network != RF_NET_ONLINE)
 			run->notifier.inet_rule = run->p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
 		if (run->o->audit != RF_AUDIT_OFF &&
-		    rf_notifier_watch_fs(&run->notifier, run->child, run->o->audit == RF_AUDIT_READS, e) < 0)
+		    rf_notifier_watch_fs(&run->notifier, run->child, run->p, run->o->audit == RF_AUDIT_READS, e) < 0)
 			return -1;
 	}
 	if (!what)

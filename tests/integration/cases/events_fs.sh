@@ -312,3 +312,11 @@ t_dac_refusal_is_not_reported() {
 		expect_no_violation "a DAC refusal"
 	fi
 }
+
+t_plan_mode_writes_name_the_mode() {
+	evsb --mode plan -- sh -c "echo x > $WS/plan-file; true" 2>/dev/null
+	expect_rc 0 "sandbox"
+	expect_stream
+	row 1 create "$WS/plan-file" 'mode:plan' EROFS source=--mode | expect_table "plan mode"
+	expect_true test ! -e "$WS/plan-file"
+}

@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import statistics
@@ -270,13 +271,21 @@ class Runner:
     def env_for(self, tool):
         return dict(self.env, **tool.extra_env) if tool.extra_env else self.env
 
+    def children_cpu(self):
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
     def once(self, tool, argv, cwd, capture=False, timeout=None):
         """Run one command; return (rc, seconds, most telling stderr line).
         stderr goes to a file (the same cost for every tool), read only when
-        the command failed."""
+        the command failed. self.last_cpu: the CPU time (user + system) of
+        the whole process tree the run reaped, the tool's own supervisor
+        included (RUSAGE_CHILDREN before and after: runs are sequential)."""
         full = tool.wrap(argv, cwd)
         self.errf.seek(0)
         self.errf.truncate()
+        cpu0 = self.children_cpu()
+        self.last_cpu = None
         t0 = now()
         try:
             p = subprocess.Popen(full, cwd=cwd, env=self.env_for(tool), stdin=subprocess.DEVNULL,
@@ -290,6 +299,7 @@ class Runner:
             p.wait()
             return 124, now() - t0, "timed out after %ss" % (timeout or self.timeout)
         dt = now() - t0
+        self.last_cpu = self.children_cpu() - cpu0
         msg = ""
         if p.returncode != 0:
             self.errf.seek(0)
@@ -675,6 +685,8 @@ def main():
                     active.remove(t)
                     continue
                 cell["samples"].append(dt)
+                if runner.last_cpu is not None:
+                    cell.setdefault("cpu", []).append(runner.last_cpu)
             print("bench:   round %d/%d done" % (r + 1, n), flush=True)
         if w == "build":
             prepare()
@@ -897,6 +909,26 @@ def render(a, tools, workloads, results, user, litter, ws):
                 row.append(cell)
             L.append("| %s | %s |" % (t.name, " | ".join(row)))
         L.append("")
+        cpu_rows = [t for t in tools if any(results[(w, t.name)].get("cpu") for w in timed)]
+        if cpu_rows:
+            L.append("### CPU time (user + system of the whole process tree, supervisor included; median)")
+            L.append("")
+            L.append("Steadier than wall time on a busy machine: what the work and the sandbox cost, "
+                     "whoever else runs.")
+            L.append("")
+            L.append("| tool | " + " | ".join(timed) + " |")
+            L.append("| --- |" + " --- |" * len(timed))
+            meds_cpu = {}
+            for w in timed:
+                meds_cpu[w] = {t.name: stats(results[(w, t.name)].get("cpu", []))[0] for t in tools}
+            for t in cpu_rows:
+                row = []
+                for w in timed:
+                    m, nat = meds_cpu[w].get(t.name), meds_cpu[w].get("native")
+                    row.append("-" if m is None else ("%s (%.2fx)" % (fmt_time(m), m / nat) if nat else fmt_time(m)))
+                L.append("| %s | %s |" % (t.name, " | ".join(row)))
+            L.append("")
+            a.cpu_meds = meds_cpu
         L.append("### Detail")
         L.append("")
         L.append("| workload | tool | n | median | p90 | x native | status |")
@@ -954,6 +986,14 @@ def render(a, tools, workloads, results, user, litter, ws):
 
     L.append("## Targets (ringfence)")
     L.append("")
+    cm = getattr(a, "cpu_meds", {}).get("build", {})
+    if cm.get("ringfence") and cm.get("ringfence (audit off)"):
+        L.append("- auditing (writes) adds under 5%% to the build's CPU time: **%s**, %.3fx the unaudited run "
+                 "(audit reads: %s)" % (
+                     "met" if cm["ringfence"] <= 1.05 * cm["ringfence (audit off)"] else "NOT met",
+                     cm["ringfence"] / cm["ringfence (audit off)"],
+                     "%.3fx" % (cm["ringfence (audit reads)"] / cm["ringfence (audit off)"])
+                     if cm.get("ringfence (audit reads)") else "not measured"))
     for w, what, check in TARGETS:
         m = meds.get(w, {})
         if "ringfence" not in m or "native" not in m:

@@ -905,6 +905,9 @@ static int run_steps(struct run *run, struct rf_error *e)
 	run->proxy = NULL;
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox finished\n", (rf_now() - run->t0) * 1e3);
+	if (o->verbose && run->notifier.req)
+		fprintf(o->verbose, "ringfence: supervisor: %lu notifications, %lu answered by it, %lu violations\n",
+			run->notifier.handled, run->notifier.answered, rf_events_violation_count(run->events));
 	run->child = -1;
 	if (run->have_pty)
 		rf_pty_restore(&run->pty);

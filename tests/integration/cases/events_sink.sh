@@ -191,6 +191,15 @@ t_events_kept_on_ctrl_c_and_sigterm() {
 	done
 }
 
+t_events_kept_when_the_timeout_lands() {
+	evsb --timeout 2s -- sh -c "$PROBE write $H/before-timeout; exec $PROBE sleep 60"
+	expect_rc 124 "timed out"
+	expect_stream "after the timeout"
+	row 1 create "$H/before-timeout" 'read-only:~' EROFS | expect_table "timeout"
+	expect_true test "$(evq get RunFinished timed_out)" = true
+	expect_true test "$(evq get RunFinished exit_status)" = 124
+}
+
 t_duplicates_collapsed() {
 	evsb -- "$PROBE" flood same "$H/again" 10000
 	expect_rc 0 "flood"

@@ -176,6 +176,15 @@ static enum rf_notify_verdict open_call(struct rf_notify_call *c, int dirfd, int
 	const char *op = write ? "write" : "read";
 	bool follow = !(flags & O_NOFOLLOW) && !excl;
 	struct rf_fs_path p;
+	if (!write) {
+		/* a read (--audit reads): only a hidden path's cover is of interest */
+		int hit = rf_fs_reaches_cover(c->n, c, dirfd, path, follow, &p);
+		enum rf_notify_verdict v = RF_NOTIFY_CONTINUE;
+		if (hit == 1 && (p.err == EACCES || p.cover->is_dir || S_ISREG(p.st.st_mode)))
+			v = refuse(c, "read", &p, NULL, EACCES);
+		rf_fs_path_free(&p);
+		return v;
+	}
 	if (rf_fs_resolve(c->n, c, dirfd, path, tmpfile || follow, &p) < 0)
 		return cont();
 	enum rf_notify_verdict v = RF_NOTIFY_CONTINUE;

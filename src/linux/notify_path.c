@@ -167,6 +167,12 @@ static char *fd_path(int fd)
 	buf[len] = '\0';
 	if (buf[0] != '/')
 		return NULL;
+	/* a hidden file's cover is a bind of an unlinked inode: the name is
+	 * where it is mounted */
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof deleted - 1;
+	if ((size_t)len > dl && strcmp(buf + len - dl, deleted) == 0)
+		buf[len - dl] = '\0';
 	return rf_xstrdup(buf);
 }
 
@@ -356,6 +362,81 @@ int rf_fs_resolve(struct rf_notifier *n, const struct rf_notify_call *c, int dir
 	if (rc < 0)
 		rf_fs_path_free(out);
 	return rc;
+}
+
+int rf_fs_reaches_cover(struct rf_notifier *n, const struct rf_notify_call *c, int dirfd, const char *path,
+			bool follow, struct rf_fs_path *out)
+{
+	memset(out, 0, sizeof *out);
+	out->parent = out->target = -1;
+	if (!*path || (n->root_fd < 0 && (!n->watch_fs || open_root(n, (pid_t)c->req->pid) < 0)))
+		return -1;
+	if (n->n_covers == 0)
+		return 0;
+	cleanup_free char *full = NULL;
+	if (path[0] == '/') {
+		full = rf_xstrdup(path);
+	} else {
+		cleanup_free char *base = base_dir(c, dirfd);
+		if (!base)
+			return -1;
+		full = rf_path_join(base, path);
+	}
+	/* No capabilities to drop here: a root supervisor's walk goes into a
+	 * cover where the caller's stops, and either way it is the cover's
+	 * device that tells. */
+	cleanup_fd int fd = openat2_in(n->root_fd, full, O_PATH | (follow ? 0 : O_NOFOLLOW), IN_ROOT);
+	const struct rf_notify_cover *cv = NULL;
+	if (fd >= 0) {
+		if (fstat(fd, &out->st) < 0)
+			return -1;
+		cv = rf_fs_cover_of(n, &out->st);
+		if (cv && !cv->is_dir) {
+			out->cover = cv;
+			out->where = fd_path(fd);
+			return out->where ? 1 : -1;
+		}
+		if (cv && (cv->dev != out->st.st_dev || cv->ino != out->st.st_ino)) {
+			/* inside a directory cover: the caller's walk stops at it */
+			out->cover = cv;
+			out->err = EACCES;
+			out->where = rf_path_normalize(full);
+			return out->where ? 1 : -1;
+		}
+		if (cv) { /* the directory cover itself: its mode is 000 */
+			out->cover = cv;
+			out->where = fd_path(fd);
+			return out->where ? 1 : -1;
+		}
+		return 0;
+	}
+	if (errno != EACCES && errno != ENOENT)
+		return 0; /* ELOOP, ENOTDIR...: the kernel's answer, not ours */
+	/* EACCES: the walk stopped at a cover (or a directory the caller may
+	 * not search either); ENOENT: a root supervisor's walk went into an
+	 * empty cover, or the name is missing (the common case: one more walk
+	 * finds the deepest existing prefix is no cover) */
+	struct rf_fs_powers pw;
+	rf_fs_powers_drop(n, &pw);
+	cv = stopped_at_cover(n, full);
+	if (!cv && follow) {
+		/* the last component may be a link into a hidden directory */
+		cleanup_free char *dir = rf_xstrdup(full);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash[1]) {
+			*slash = '\0';
+			cleanup_fd int pfd = openat2_in(n->root_fd, *dir ? dir : "/", O_PATH | O_DIRECTORY, IN_ROOT);
+			if (pfd >= 0)
+				cv = link_into_cover(n, pfd, slash + 1);
+		}
+	}
+	rf_fs_powers_restore(&pw);
+	if (!cv)
+		return 0;
+	out->cover = cv;
+	out->err = EACCES;
+	out->where = rf_path_normalize(full);
+	return out->where ? 1 : -1;
 }
 
 int rf_fs_resolve_fd(struct rf_notifier *n, const struct rf_notify_call *c, int num, struct rf_fs_path *out)

@@ -8,10 +8,11 @@ H="$FAKE_HOME"
 t_hidden_reads_reported() {
 	ln -s "$H/.ssh/id_rsa" "$WS/key-link"
 	ln -s "$H/.ssh" "$WS/dir-link"
+	ln -s "$H/.netrc" "$WS/netrc-link"
 	evsb --audit-reads -- sh -c "
 		$PROBE read $H/.ssh/id_rsa; $PROBE list $H/.ssh; $PROBE read $H/.netrc; $PROBE read $H/.aws/credentials
 		$PROBE read $WS/key-link; $PROBE read $WS/dir-link/id_rsa; $PROBE open RDONLY $H/.ssh/../.ssh/id_rsa
-		cat $H/.netrc; $HOST_PY -c 'open(\"$H/.aws/credentials\")'
+		cat $H/.netrc; $PROBE read $WS/netrc-link; $HOST_PY -c 'open(\"$H/.aws/credentials\")'
 		true" 2>/dev/null
 	expect_rc 0 "sandbox"
 	expect_not_out "SECRET" "nothing leaked"
@@ -19,7 +20,7 @@ t_hidden_reads_reported() {
 	{
 		row 2 read "$H/.ssh/id_rsa" 'hidden:~/.ssh' EACCES
 		row 1 read "$H/.ssh" 'hidden:~/.ssh' EACCES
-		row 2 read "$H/.netrc" 'hidden:~/.netrc' EACCES
+		row 3 read "$H/.netrc" 'hidden:~/.netrc' EACCES # the link's read names the file it reached
 		row 2 read "$H/.aws/credentials" 'hidden:~/.aws' EACCES
 		row 1 read "$WS/key-link" 'hidden:~/.ssh' EACCES
 		row 1 read "$WS/dir-link/id_rsa" 'hidden:~/.ssh' EACCES

@@ -914,7 +914,9 @@ def render(a, tools, workloads, results, user, litter, ws):
             L.append("### CPU time (user + system of the whole process tree, supervisor included; median)")
             L.append("")
             L.append("Steadier than wall time on a busy machine: what the work and the sandbox cost, "
-                     "whoever else runs.")
+                     "whoever else runs. Counted through the tool's own process (RUSAGE_CHILDREN), so "
+                     "only for tools whose sandbox is reaped through it (ringfence's init and "
+                     "supervisor are).")
             L.append("")
             L.append("| tool | " + " | ".join(timed) + " |")
             L.append("| --- |" + " --- |" * len(timed))
@@ -925,7 +927,10 @@ def render(a, tools, workloads, results, user, litter, ws):
                 row = []
                 for w in timed:
                     m, nat = meds_cpu[w].get(t.name), meds_cpu[w].get("native")
-                    row.append("-" if m is None else ("%s (%.2fx)" % (fmt_time(m), m / nat) if nat else fmt_time(m)))
+                    if m is not None and nat and m < 0.5 * nat:
+                        row.append("n/a (its sandbox is not reaped through it)")
+                    else:
+                        row.append("-" if m is None else ("%s (%.2fx)" % (fmt_time(m), m / nat) if nat else fmt_time(m)))
                 L.append("| %s | %s |" % (t.name, " | ".join(row)))
             L.append("")
             a.cpu_meds = meds_cpu

@@ -260,7 +260,7 @@ t_allowed_operations_report_nothing() { # neighbour
 		$PROBE unlink $WS/hl; $PROBE rmdir $WS/d
 		$PROBE write /tmp/t1; $PROBE mkdir /tmp/t2; $PROBE append /dev/null; $PROBE write /dev/shm/s1
 		$PROBE open WRONLY /proc/self/fd/1; $PROBE open WRONLY /dev/stdout; $PROBE open WRONLY /dev/stderr
-		echo to-stdout > /dev/stdout; echo via-fd >&2
+		echo to-stdout >> /dev/stdout; echo via-fd >&2
 		git add a && git commit -qm test && git log --oneline >/dev/null && git status >/dev/null
 		$PROBE write $WS/.git/refs/heads/rf-test; $PROBE write $WS/.git/objects/rf-test
 		$PROBE write $H/.cache/from-sandbox

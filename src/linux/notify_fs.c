@@ -99,6 +99,8 @@ static enum rf_notify_verdict modify(struct rf_notify_call *c, const char *op, s
 		return refuse(c, op, p, NULL, EACCES);
 	if (p->target < 0)
 		return cont(); /* ENOENT */
+	if (p->trailing_slash && !S_ISDIR(p->st.st_mode))
+		return cont(); /* "file/": ENOTDIR in the lookup */
 	if (rf_fs_mount_readonly(p->target) == 1)
 		return refuse(c, op, p, NULL, EROFS);
 	return cont();
@@ -154,7 +156,7 @@ static enum rf_notify_verdict remove_name(struct rf_notify_call *c, const char *
 		return refuse(c, op, p, NULL, EROFS);
 	if (p->target < 0 || !rf_fs_is_mount_root(p->target))
 		return cont();
-	if ((bool)S_ISDIR(p->st.st_mode) != is_dir || !may_delete(c->n, p))
+	if ((bool)S_ISDIR(p->st.st_mode) != is_dir || (p->trailing_slash && !is_dir) || !may_delete(c->n, p))
 		return cont(); /* ENOTDIR, EISDIR, EACCES, EPERM come first */
 	return refuse(c, op, p, NULL, EBUSY);
 }
@@ -188,7 +190,9 @@ static enum rf_notify_verdict open_call(struct rf_notify_call *c, int dirfd, int
 	if (rf_fs_resolve(c->n, c, dirfd, path, tmpfile || follow, &p) < 0)
 		return cont();
 	enum rf_notify_verdict v = RF_NOTIFY_CONTINUE;
-	if (in_hidden_dir(&p)) {
+	if (p.trailing_slash && !(p.target >= 0 && S_ISDIR(p.st.st_mode)) && !in_hidden_dir(&p)) {
+		/* "file/" or "missing/": ENOTDIR, EISDIR or ENOENT come first */
+	} else if (in_hidden_dir(&p)) {
 		/* (a symlink that leads in names an existing file: a write) */
 		v = refuse(c, creat && p.target < 0 && !S_ISLNK(p.st.st_mode) ? "create" : op, &p, NULL, EACCES);
 	} else if (tmpfile) {

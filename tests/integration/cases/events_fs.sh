@@ -19,14 +19,10 @@ _home_files() {
 }
 
 # The C probe (dynamic or static) through every syscall form.
-_c_table_run() {
-	local P=$1
-	_home_files
-	git_repo
-	echo hook >"$WS/.git/hooks/h1"
-	local u g
+_c_table_script() {
+	local P=$1 u g
 	u=$(id -u) g=$(id -g)
-	evsb --hide "$H/custom" -- sh -c "
+	printf '%s' "
 		$P append $H/.bashrc; $P write $H/new1; $P open WRONLY\|TRUNC $H/file1; $P creat $H/new2
 		$P openat2 WRONLY\|CREAT $H/new3; $P open WRONLY\|TMPFILE $H; $P openat-in $H WRONLY\|CREAT new4
 		$P mkdir $H/d1; $P mkdirat-in $H d2; $P mkfifo $H/fifo1; $P mknodat-fifo $H/fifo2
@@ -47,6 +43,13 @@ _c_table_run() {
 		$P unlink $H/.ssh/id_rsa; $P rename $H/.aws $H/aws2; $P write $H/custom/x
 		$P write /usr/rf-x; $P unlink /etc/hostname; $P mkdir /rf-root-x
 		true"
+}
+
+_c_table_run() {
+	_home_files
+	git_repo
+	echo hook >"$WS/.git/hooks/h1"
+	evsb --hide "$H/custom" -- sh -c "$(_c_table_script "$1")"
 }
 
 _c_table_expect() {
@@ -319,4 +322,43 @@ t_plan_mode_writes_name_the_mode() {
 	expect_stream
 	row 1 create "$WS/plan-file" 'mode:plan' EROFS source=--mode | expect_table "plan mode"
 	expect_true test ! -e "$WS/plan-file"
+}
+
+# The errno the command gets is the kernel's: the same table, and the
+# calls whose order of checks is delicate, with the supervisor answering
+# (--audit writes) and with only the kernel (--audit off), line by line.
+t_errno_same_as_the_kernel() {
+	_home_files
+	git_repo
+	echo hook >"$WS/.git/hooks/h1"
+	mkdir -p "$WS/d"
+	local P=$PROBE extra
+	extra="
+		$P chmod $H/file1/ 0644; $P append $H/file1/; $P unlink $H/file1/; $P rmdir $H/sub/; $P mkdir $H/sub/x/
+		$P mkdir $H/sub; $P open WRONLY\\|CREAT\\|EXCL $H/.bashrc; $P open WRONLY $H/missing
+		$P open WRONLY\\|CREAT $H/nodir/x; $P open WRONLY\\|DIRECTORY $H; $P open WRONLY $H; $P truncate $H/sub
+		$P rename $H/file2 $WS/x; $P rename $WS/ws.txt $H/x; $P link $WS/ws.txt $H/l; $P link $H/file3 $WS/l
+		$P renameat2 $H/file4 $H/file5 noreplace; $P renameat2 $H/file4 $H/nonexistent exchange
+		$P rename $WS/.git/hooks $WS/hooks2; $P rename $WS/d $WS/.git/hooks; $P unlink $WS/.git/config
+		$P rmdir $WS/.git; $P rename $WS/.git/config $WS/.git/hooks; $P symlink '' $H/empty-target
+		$P write $H/.ssh; $P append $H/.ssh/id_rsa; $P chmod $H/.netrc 0600; $P unlink $H/.netrc
+		$P open WRONLY\\|TRUNC $H/.netrc; $P open RDONLY\\|TRUNC $H/file6; $P utimes $H/.ssh/x
+		$P mkfifo $H/.ssh; $P open WRONLY\\|TMPFILE $H/file7; $P open RDWR\\|TMPFILE $H/.ssh
+		true"
+	local script
+	script="$(_c_table_script "$P") ; $extra"
+	sbp --hide "$H/custom" --audit off -- sh -c "$script"
+	local kernel_rc=$RC kernel_out=$OUT
+	evsb --hide "$H/custom" -- sh -c "$script"
+	expect_rc "$kernel_rc" "the same exit"
+	if [ "$OUT" != "$kernel_out" ]; then
+		_fail "errnos differ from the kernel's: $(diff <(printf '%s\n' "$kernel_out") <(printf '%s\n' "$OUT") | head -20 | tr '\n' ';')"
+	fi
+	expect_stream
+	expect_true test "$(evq count)" -gt 60
+	# the comparison covered every kind of answer
+	local e
+	for e in EROFS EACCES EBUSY EEXIST ENOENT ENOTDIR EISDIR EXDEV; do
+		expect_out "DENIED $e" "the run has a $e"
+	done
 }

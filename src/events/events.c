@@ -664,11 +664,6 @@ int rf_events_run_finished(struct rf_events *ev, const struct rf_run_result *r, 
 	return rc;
 }
 
-struct emit_ctx {
-	void (*fill)(struct rf_json *, void *);
-	void *arg;
-};
-
 int rf_events_emit(struct rf_events *ev, const char *type, bool essential,
 		   void (*fill)(struct rf_json *j, void *arg), void *arg)
 {

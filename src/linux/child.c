@@ -221,6 +221,15 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	_exit(0);
 }
 
+/* Without a pid namespace the child runs at once; when the run has a
+ * cgroup, the supervisor puts it there first and then says go. */
+static void wait_for_cgroup(const struct rf_child_args *a)
+{
+	char c;
+	if (a->limits && a->limits->wait_for_cgroup && read(a->sync_rd, &c, 1) != 1)
+		_exit(RF_EXIT_SETUP);
+}
+
 void rf_child_landlock_only(const struct rf_child_args *a)
 {
 	rf_child_set_error_fd(a->err_wr);
@@ -230,12 +239,7 @@ void rf_child_landlock_only(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot set the parent-death signal");
 	if (getppid() != parent)
 		_exit(RF_EXIT_SETUP);
-	if (a->limits && a->limits->wait_for_cgroup) {
-		/* the supervisor puts us into the run's cgroup first */
-		char c;
-		if (read(a->sync_rd, &c, 1) != 1)
-			_exit(RF_EXIT_SETUP);
-	}
+	wait_for_cgroup(a);
 	enter_cwd(a);
 	restrict_self(a, RF_LANDLOCK_ENFORCE);
 	exec_command(a);
@@ -246,6 +250,7 @@ void rf_child_unsandboxed(const struct rf_child_args *a)
 	rf_child_set_error_fd(a->err_wr);
 	close_supervisor_fds(a);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	wait_for_cgroup(a);
 	enter_cwd(a);
 	exec_command(a);
 }

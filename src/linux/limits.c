@@ -183,7 +183,13 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 	if (!pids_wanted) {
 		rep->pids = 0;
 	} else if (nproc_ok) {
+		/* never above the caller's own hard limit (setrlimit could not
+		 * raise it, and the caller's limit is the stricter one anyway) */
+		struct rlimit cur;
 		lr->nproc = L->pids;
+		if (getrlimit(RLIMIT_NPROC, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < lr->nproc)
+			lr->nproc = (unsigned long)cur.rlim_max;
+		rep->pids = lr->nproc;
 		rep->pids_by = "rlimit";
 	} else if (lr->cg.of[RF_CG_PIDS] >= 0) {
 		rep->pids_by = cgroup_name(lr->cg.version[RF_CG_PIDS]);
@@ -223,7 +229,11 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 		rep->cpu_by = cgroup_name(lr->cg.version[RF_CG_CPU]);
 	}
 	if (L->memory_per_process_bytes && rung != RF_LIMITS_NONE) {
+		struct rlimit cur;
 		lr->data_bytes = L->memory_per_process_bytes;
+		if (getrlimit(RLIMIT_DATA, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < lr->data_bytes)
+			lr->data_bytes = cur.rlim_max;
+		rep->memory_per_process_bytes = lr->data_bytes;
 		rep->memory_per_process_by = "rlimit";
 	}
 

@@ -144,7 +144,8 @@ static void supervise(struct supervisor *s)
 		/* once the child is gone, drain the pty without blocking forever */
 		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
-		if (!s->child_done && !s->timed_out && rf_limits_expired(s->limits)) {
+		/* (a command whose status init has already reported finished in time) */
+		if (!s->child_done && !s->timed_out && !s->have_report && rf_limits_expired(s->limits)) {
 			kill_on_timeout(s);
 			continue;
 		}

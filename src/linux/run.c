@@ -112,6 +112,15 @@ static void kill_on_timeout(struct supervisor *s)
 	rf_limits_kill(s->limits);
 }
 
+/* The result of a run that --timeout ended: 124, killed by SIGKILL. */
+static void timed_out_result(struct rf_run_result *r)
+{
+	r->timed_out = true;
+	r->exit_code = -1;
+	r->signal = SIGKILL;
+	r->exit_status = RF_EXIT_TIMEOUT;
+}
+
 static void pump(int from, int to, bool *open_flag)
 {
 	char buf[16384];
@@ -596,10 +605,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		kill_child(run);
 		if (!run->use_ns)
 			kill_descendants(run->limits.janitor);
-		r->timed_out = true;
-		r->exit_code = -1;
-		r->signal = SIGKILL;
-		r->exit_status = RF_EXIT_TIMEOUT;
+		timed_out_result(r);
 		return 0;
 	}
 	if (run->args.pty_inside) {
@@ -646,10 +652,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (!run->use_ns)
 		kill_descendants(run->limits.janitor);
 	if (s.timed_out) {
-		r->timed_out = true;
-		r->exit_code = -1;
-		r->signal = SIGKILL;
-		r->exit_status = RF_EXIT_TIMEOUT;
+		timed_out_result(r);
 		return 0;
 	}
 	if (run->use_ns && !s.have_report)

@@ -151,6 +151,10 @@ t_kill_supervisor_and_janitor() {
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$RINGFENCE" ] && pids="$pids $p"
 	done
 	expect_true test "$(echo "$pids" | wc -w)" -ge 2 # supervisor + janitor
+	# stopped first, all of them: the janitor must not see the supervisor go
+	# (its end-of-file) before its own SIGKILL arrives
+	# shellcheck disable=SC2086
+	kill -STOP $pids
 	# shellcheck disable=SC2086
 	kill -9 $pids
 	wait "$RF_PID" 2>/dev/null

@@ -189,13 +189,14 @@ static int fill(const char *path, long mib)
 
 static double spin_until;
 
+static volatile unsigned long spin_sink; /* keeps the loop from being optimised away */
+
 static void *spinner(void *arg)
 {
 	(void)arg;
-	volatile unsigned long x = 0;
 	while (now() < spin_until)
 		for (int i = 0; i < 100000; i++)
-			x += (unsigned long)i;
+			spin_sink += (unsigned long)i;
 	return NULL;
 }
 

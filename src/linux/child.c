@@ -41,9 +41,11 @@ static int cmp_int(const void *x, const void *y)
  * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	int keep[6] = {0};
+	int keep[7] = {0};
 	size_t n = 0;
-	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock};
+	/* the janitor's socket: held until we die (see rf_limits.h) */
+	int janitor = a->limits ? a->limits->janitor_fd : -1;
+	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock, janitor};
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
 		if (cand[i] > 2)
 			keep[n++] = cand[i];

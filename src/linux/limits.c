@@ -33,12 +33,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "policy.h"
+#include "sandbox.h"
 #include "units.h"
 #include "util.h"
 
@@ -65,26 +67,36 @@ static const char *cgroup_name(int version)
 	"run ringfence in a cgroup delegated to you (e.g. systemd-run --user --scope -p Delegate=yes ringfence run " \
 	"...; `ringfence doctor` says more)"
 
-/* The janitor: a small process outside the sandbox that removes the run's
- * cgroup if the supervisor is killed before it could (SIGKILL leaves it no
- * chance). It waits on a socket: a byte means "done, exit"; end-of-file
- * means the supervisor is gone. Its own session, stdio on /dev/null, no
- * other fds: it holds nothing of the run open and no terminal signal of
- * the caller's process group reaches it. */
-static RF_NORETURN void janitor_main(struct rf_cgroup *cg, int fd)
+/* The janitor: a small process outside the sandbox that cleans up after a
+ * supervisor killed before it could (SIGKILL leaves it no chance): the
+ * run's cgroup and the placeholders of missing protected paths. It waits
+ * on a socket that the supervisor and the sandbox's pid 1 hold: a byte
+ * means "done, exit"; end-of-file means both are gone, and since pid 1
+ * takes its whole pid namespace with it, so is the sandbox (its mounts on
+ * the placeholders included). Its own session, stdio on /dev/null, no other
+ * fds: it holds nothing of the run open, and no terminal signal of the
+ * caller's process group reaches it. */
+static RF_NORETURN void janitor_main(struct rf_cgroup *cg, struct rf_placeholders *ph, int fd)
 {
 	(void)setsid();
+	/* the workspace, opened anew: a lock of our own, taken only at the end */
+	int ws = -1;
+	if (ph && ph->lock_fd >= 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", ph->lock_fd);
+		ws = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	if (fd != 3) {
-		if (dup2(fd, 3) < 0)
-			_exit(1);
-	}
-	syscall(SYS_close_range, 4, ~0U, 0);
+	if (dup2(fd, 3) < 0)
+		_exit(1);
+	if (ws >= 0 && dup2(ws, 4) < 0)
+		_exit(1);
+	syscall(SYS_close_range, ws >= 0 ? 5 : 4, ~0U, 0);
 	char c;
 	ssize_t n;
 	do
@@ -92,13 +104,17 @@ static RF_NORETURN void janitor_main(struct rf_cgroup *cg, int fd)
 	while (n < 0 && errno == EINTR);
 	if (n == 1)
 		_exit(0);
-	/* The supervisor died: pid 1 has its parent-death signal and takes the
-	 * sandbox with it; the cgroup makes sure of the rest. */
-	(void)rf_cgroup_remove(cg, 10.0);
+	if (cg->n_dirs)
+		(void)rf_cgroup_remove(cg, 10.0);
+	if (ph && ws >= 0 && flock(4, LOCK_SH) == 0) {
+		/* removes them only if no other run uses the workspace */
+		ph->lock_fd = 4;
+		rf_placeholders_remove(ph);
+	}
 	_exit(0);
 }
 
-static int start_janitor(struct rf_limits_run *lr, struct rf_error *e)
+static int start_janitor(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e)
 {
 	int sk[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk) < 0)
@@ -108,14 +124,14 @@ static int start_janitor(struct rf_limits_run *lr, struct rf_error *e)
 		int err = errno;
 		close(sk[0]);
 		close(sk[1]);
-		return rf_fail(e, err, "cannot fork the cgroup janitor");
+		return rf_fail(e, err, "cannot fork the janitor");
 	}
 	if (pid == 0) {
 		close(sk[1]);
 		/* everything the cgroup will hold is named already */
 		for (size_t i = 0; i < lr->cg.n_dirs; i++)
 			lr->cg.created[i] = true;
-		janitor_main(&lr->cg, sk[0]);
+		janitor_main(&lr->cg, ph, sk[0]);
 	}
 	close(sk[0]);
 	lr->janitor = pid;
@@ -237,24 +253,32 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 		rep->memory_per_process_by = "rlimit";
 	}
 
-	if (lr->cg.n_dirs == 0)
-		return 0;
-	/* The janitor first: from the first mkdir on, someone removes it. */
-	if (start_janitor(lr, e) < 0) {
-		rf_cgroup_free(&lr->cg);
-		return -1;
-	}
-	lr->use_cgroup = true;
-	struct rf_cg_values v = {
+	lr->values = (struct rf_cg_values){
 		.pids = want[RF_CG_PIDS] ? L->pids : 0,
 		.memory_bytes = L->memory_bytes,
 		.cpus = L->cpus,
 	};
-	if (rf_cgroup_create(&lr->cg, &v, e) < 0) {
+	lr->wait_for_cgroup = lr->cg.n_dirs > 0 && rung != RF_LIMITS_NAMESPACES;
+	return 0;
+}
+
+int rf_limits_start(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e)
+{
+	bool placeholders = ph && ph->n > 0;
+	if (lr->cg.n_dirs == 0 && !placeholders)
+		return 0;
+	/* The janitor first: from the first mkdir on, someone removes it. */
+	if (start_janitor(lr, placeholders ? ph : NULL, e) < 0) {
+		rf_cgroup_free(&lr->cg);
+		return -1;
+	}
+	if (lr->cg.n_dirs == 0)
+		return 0;
+	lr->use_cgroup = true;
+	if (rf_cgroup_create(&lr->cg, &lr->values, e) < 0) {
 		rf_limits_abandon(lr);
 		return -1;
 	}
-	lr->wait_for_cgroup = rung != RF_LIMITS_NAMESPACES;
 	return 0;
 }
 

@@ -323,8 +323,8 @@ static void run_release(struct run *run)
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
 	rf_events_free(run->events);
-	/* the sandbox is gone by now: its cgroup goes too */
-	rf_limits_release(&run->limits, run->r);
+	/* the sandbox is gone by now; anything left in its cgroup goes too */
+	rf_limits_kill(&run->limits);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -337,6 +337,8 @@ static void run_release(struct run *run)
 		close_fd(&run->pty.slave);
 	}
 	rf_placeholders_remove(&run->ph);
+	/* the cgroup, and the janitor that would have cleaned up after us */
+	rf_limits_release(&run->limits, run->r);
 	if (run->private_tmp[0]) {
 		/* the fallback's private /tmp: its contents are the command's */
 		pid_t rm = fork();
@@ -399,6 +401,9 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	run->args.notify_sock = run->notify_sk[1];
 	run->args.pty_inside = run->want_pty;
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
+		return -1;
+	/* from here on, a janitor removes what this run leaves if ringfence is killed */
+	if (rf_limits_start(&run->limits, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
 	run->args.envp = run->env.v;
@@ -474,6 +479,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	run->args.envp = run->env.v;
 	run->args.seccomp = &run->prog;
 	run->args.private_tmp = run->private_tmp;
+	if (rf_limits_start(&run->limits, NULL, e) < 0)
+		return -1;
 	r->effective_backend = RF_EFFECTIVE_LANDLOCK;
 	warn(r, "fallback (%s): Landlock + seccomp only; no pid/mount/network namespaces", r->fallback_reason);
 	warn(r, "fallback: /proc shows the host's processes; unix sockets cannot be created (socketpair works)");
@@ -492,7 +499,7 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
 	if (rf_limits_prepare(&run->limits, run->p, RF_LIMITS_NONE, run->t0, run->r, e) < 0)
 		return -1;
-	if (open_host_pty(run, e) < 0)
+	if (open_host_pty(run, e) < 0 || rf_limits_start(&run->limits, NULL, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
 	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);

@@ -69,8 +69,15 @@ int rf_policy_add_protected(rf_policy *p, const char *relpath, const char *sourc
  * or "*.example.com" (subdomains only), optionally ":PORT"; deny rules win. */
 int rf_policy_add_allowed_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
 int rf_policy_add_denied_domain(rf_policy *p, const char *rule, const char *source, struct rf_error *e);
-/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host. */
+/* 127.0.0.1:port inside reaches the host's 127.0.0.1:port, nothing else of the host.
+ * At most RF_MAX_HOST_PORTS. */
+#define RF_MAX_HOST_PORTS 64
 int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct rf_error *e);
+/* "NAME=IP[,IP...]": the allowlist proxy answers NAME with these addresses
+ * instead of asking DNS (like curl --resolve; meant for tests). The answer
+ * is checked like a DNS answer: a loopback or private address still needs
+ * an IP rule. */
+int rf_policy_add_proxy_resolve(rf_policy *p, const char *spec, const char *source, struct rf_error *e);
 
 /* Resource limits (0 = none). */
 int rf_policy_set_timeout(rf_policy *p, double seconds, struct rf_error *e);
@@ -92,12 +99,79 @@ int rf_sandbox_mode_parse(const char *s, enum rf_sandbox_mode *out);
 int rf_network_mode_parse(const char *s, enum rf_network_mode *out);
 int rf_backend_parse(const char *s, enum rf_backend *out);
 
+/* What the supervisor watches to report denials (docs/events.md). */
+enum rf_audit {
+	RF_AUDIT_WRITES = 0, /* default: every write-intent file call (costs nothing measurable) */
+	RF_AUDIT_OFF,        /* none (unix sockets are still mediated: that is enforcement) */
+	RF_AUDIT_READS,      /* writes, and every open: reads of hidden paths are reported too */
+};
+
+struct rf_events; /* the event stream: src/events/events.h */
+/* ---- conversation modes (DESIGN.md §1) ---- */
+enum rf_conversation_mode {
+	RF_MODE_CHAT,   /* default: the policy as configured, any program */
+	RF_MODE_PLAN,   /* the workspace and writable roots read-only; only the plan tools run */
+	RF_MODE_REVIEW, /* the same, with the review tools (plan's plus the test runner) */
+};
+/* Plan and review make the filesystem read-only whatever the sandbox mode
+ * says (a later rf_policy_set_sandbox_mode is remembered as the configured
+ * mode, not applied) and restrict execution to the mode's tool list, in the
+ * kernel (Landlock execute right, noexec mounts) and in the supervisor
+ * (arguments, e.g. git subcommands). */
+int rf_policy_set_conversation_mode(rf_policy *p, enum rf_conversation_mode m, const char *source,
+				    struct rf_error *e);
+const char *rf_conversation_mode_name(enum rf_conversation_mode m);
+int rf_conversation_mode_parse(const char *s, enum rf_conversation_mode *out);
+
+/* ---- configuration files (docs/config.md) ----
+ * Order: built-in defaults < global file < workspace file < the caller's own
+ * settings (command-line flags). So:
+ *   rf_policy_set_workspace(p, dir, &e);          // where the workspace file is
+ *   rf_policy_load_config(p, &(struct rf_config_options){.agent = "claude"}, &e);
+ *   ... the flags: rf_policy_set_*, rf_policy_add_*, then for each flag given
+ *   rf_policy_note_flag(p, "network");            // status names it as the source
+ *   rf_policy_finish(p, &e);                      // agent capabilities, conversation mode
+ * A workspace file may only narrow the policy unless the global file lists
+ * the workspace in trusted_workspaces; a widening attempt, an unknown key or
+ * a wrong type is an error "FILE:LINE:COL: reason". */
+struct rf_config_options {
+	const char *agent;       /* [agents.NAME] to apply; NULL = none */
+	const char *global_file; /* NULL = $XDG_CONFIG_HOME/ringfence/config.toml (~/.config/...) */
+	bool no_global_file;     /* read no global file */
+	bool no_workspace_file;  /* read no <workspace>/.ringfence/config.toml */
+};
+int rf_policy_load_config(rf_policy *p, const struct rf_config_options *o, struct rf_error *e);
+/* `flag` is the long option name without dashes ("sandbox-mode", "network",
+ * "timeout"): the settings it governs now come from "--flag". */
+void rf_policy_note_flag(rf_policy *p, const char *flag);
+int rf_policy_finish(rf_policy *p, struct rf_error *e);
+
+/* ---- explain: what the sandbox would allow, and which rule decides ---- */
+struct rf_explanation {
+	bool is_host;          /* a HOST[:PORT] question, else a path */
+	char target[4200];     /* the path as the sandbox resolves it, or host:port */
+	bool exists;           /* paths: it is there in the sandbox when the command starts */
+	bool read, write;      /* paths: may it be read; may it be created or changed */
+	bool exec;             /* paths: may it be executed (plan/review: only the mode's tools) */
+	bool connect;          /* hosts */
+	char rule[512];        /* "hidden:~/.ssh", "workspace", "network:offline" */
+	char source[512];      /* "default", "--hide", "/home/u/.config/ringfence/config.toml:12" */
+	char detail[1024];     /* one more line of why, "" if none */
+};
+/* Built from the same plan `rf_run` applies (rf_plan_build + rf_plan_lookup). */
+int rf_explain_path(const rf_policy *p, const char *path, struct rf_explanation *out, struct rf_error *e);
+/* host, "host:port", "[v6]:port"; no port = any */
+int rf_explain_host(const rf_policy *p, const char *target, struct rf_explanation *out, struct rf_error *e);
+
 struct rf_run_options {
 	char *const *argv;   /* command and arguments; argv[0] looked up in PATH */
 	char *const *envp;   /* environment for the command; NULL = environ */
 	const char *cwd;     /* working directory inside; NULL = caller's cwd if visible, else workspace */
 	FILE *verbose;       /* when set, the mount plan and each enforcement step are described here */
 	int pty;             /* -1 auto (when stdin is a terminal), 0 never, 1 always */
+	/* the events work */
+	struct rf_events *events; /* where violations and the run's events go; NULL = counted only */
+	enum rf_audit audit;
 };
 
 /* The resource limits of a run and what enforced each (NULL: not enforced,
@@ -128,6 +202,9 @@ struct rf_run_result {
 	char warnings[1024];       /* newline-separated limitations of this run, "" if none */
 	bool timed_out;            /* the timeout expired: the sandbox was killed, exit_status 124 */
 	struct rf_limits_report limits;
+	/* the events work */
+	unsigned long violations;  /* denials reported (duplicates included) */
+	struct rf_events *events;  /* options.events, for the summary in the JSON result */
 };
 
 /* Run a command under the policy. Returns 0 when the command ran (whatever its

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
+#include "json.h"
 #include "policy.h"
 #include "ringfence.h"
 #include "util.h"
@@ -46,6 +48,53 @@ static json_t *limits_object(const struct rf_limits_report *l)
 	return o;
 }
 
+/* A string of the command's choosing as a JSON string (jansson wants UTF-8). */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	cleanup_free char *clean = rf_utf8_sanitize(s, strlen(s));
+	return json_string(clean);
+}
+
+/* "violations": the count, and the first few (docs/events.md). */
+static json_t *violations_object(const struct rf_run_result *r)
+{
+	struct rf_events_summary sum;
+	rf_events_summary(r->events, &sum);
+	json_t *v = json_object();
+	json_object_set_new(v, "count", json_integer((json_int_t)(r->events ? sum.total : r->violations)));
+	json_object_set_new(v, "distinct", json_integer((json_int_t)sum.distinct));
+	json_object_set_new(v, "dropped", json_integer((json_int_t)sum.dropped));
+	json_t *first = json_array();
+	for (size_t i = 0; i < sum.n_first; i++) {
+		const struct rf_violation_info *in = &sum.first[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "operation", jstr(in->operation));
+		json_object_set_new(o, "target", jstr(in->target));
+		if (in->destination)
+			json_object_set_new(o, "destination", jstr(in->destination));
+		json_object_set_new(o, "rule", jstr(in->rule));
+		json_object_set_new(o, "source", jstr(in->source));
+		json_object_set_new(o, "pid", in->pid > 0 ? json_integer(in->pid) : json_null());
+		json_object_set_new(o, "exe", in->exe && *in->exe ? jstr(in->exe) : json_null());
+		json_object_set_new(o, "errno", jstr(in->errname));
+		json_object_set_new(o, "count", json_integer((json_int_t)in->count));
+		json_array_append_new(first, o);
+	}
+	json_object_set_new(v, "first", first);
+	return v;
+}
+
+static json_t *events_object(const struct rf_run_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "run_id", jstr(rf_events_run_id(r->events)));
+	json_object_set_new(o, "sink", jstr(rf_events_sink_name(r->events)));
+	json_object_set_new(o, "error", jstr(rf_events_error(r->events)));
+	return o;
+}
+
 int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, int fd)
 {
 	json_t *o = json_object();
@@ -69,6 +118,9 @@ int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, 
 	}
 	json_object_set_new(o, "timed_out", json_boolean(r->timed_out));
 	json_object_set_new(o, "limits", limits_object(&r->limits));
+	json_object_set_new(o, "violations", violations_object(r));
+	if (r->events)
+		json_object_set_new(o, "events", events_object(r));
 	json_object_set_new(o, "warnings", warnings_array(r->warnings));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_events.h"
+#include "cli.h"
 #include "policy.h"
 #include "ringfence.h"
 #include "units.h"
@@ -19,9 +21,17 @@
 static void usage(FILE *out)
 {
 	fputs("usage: ringfence run [OPTIONS] -- COMMAND [ARG...]\n"
+	      "       ringfence events [OPTIONS] FILE   (print a saved event stream)\n"
+	      "       ringfence status [OPTIONS] [--json]      what is configured, what is in force, and why\n"
+	      "       ringfence explain [OPTIONS] [--json] PATH|HOST[:PORT]\n"
+	      "                                                would the sandbox allow it, and which rule decides\n"
+	      "       ringfence doctor [--json]                check this machine; exit 0 = full sandbox available\n"
 	      "       ringfence --version | --help\n"
 	      "\n"
-	      "Run COMMAND in a sandbox the kernel enforces.\n"
+	      "Run COMMAND in a sandbox the kernel enforces. Policy comes from\n"
+	      "$XDG_CONFIG_HOME/ringfence/config.toml (default ~/.config/ringfence/config.toml),\n"
+	      "then <workspace>/.ringfence/config.toml (narrow-only unless trusted), then these\n"
+	      "options (docs/config.md). status and explain take the same options as run.\n"
 	      "\n"
 	      "  --sandbox-mode MODE   read-only | workspace-write (default) | danger-full-access\n"
 	      "  --workspace DIR       the agent's working tree, writable in workspace-write (default: cwd)\n"
@@ -29,14 +39,29 @@ static void usage(FILE *out)
 	      "  --read-only PATH      make PATH visible, read-only (repeatable)\n"
 	      "  --hide PATH           make PATH unreadable (repeatable; ~ is $HOME)\n"
 	      "  --protect REL         keep REL read-only inside every writable root (repeatable)\n"
-	      "  --network MODE        offline (default: own loopback only) | online\n"
+	      "  --network MODE        offline (default: own loopback only) | allowlist (egress only\n"
+	      "                        through ringfence's proxy, to allowed domains) | online\n"
+	      "  --allow-domain RULE   allowlist: let RULE through (repeatable): example.com,\n"
+	      "                        *.example.com (subdomains only), an IP or CIDR, each\n"
+	      "                        optionally :PORT\n"
+	      "  --deny-domain RULE    allowlist: refuse RULE even if allowed (repeatable)\n"
+	      "  --host-port PORT      127.0.0.1:PORT inside reaches the host's 127.0.0.1:PORT\n"
+	      "                        (repeatable; offline and allowlist)\n"
+	      "  --proxy-resolve NAME=IP[,IP]  the proxy resolves NAME to IP instead of asking DNS\n"
+	      "                        (for tests; still checked: a private IP needs an IP rule)\n"
 	      "  --backend NAME        native (default) | none (NO sandbox: development only)\n"
 	      "  --json                write the result as one JSON object to fd 3\n"
 	      "  --result FILE         write the result as one JSON object to FILE\n"
 	      "  --pty / --no-pty      force or forbid a pseudo-terminal (default: when stdin and\n"
 	      "                        stdout are terminals)\n"
 	      "  --verbose             describe the mount plan and each enforcement step on stderr\n"
-	      "\n"
+	      "  --agent NAME          apply [agents.NAME] of the config (capabilities, mode, sandbox_mode)\n"
+	      "  --mode MODE           chat (default) | plan | review: plan and review make the filesystem\n"
+	      "                        read-only and let only the mode's tool list run\n"
+	      "  --config FILE         read FILE instead of the global config file\n",
+	      out);
+	rf_cli_events_usage(out);
+	fputs("\n"
 	      "Resource limits (a cgroup where one is delegated; see the README):\n"
 	      "  --timeout DURATION    kill the whole sandbox after DURATION of wall clock (90s, 10m,\n"
 	      "                        1h30m; a bare number is seconds); exit status 124\n"
@@ -55,8 +80,7 @@ static void usage(FILE *out)
 	      out);
 }
 
-static RF_NORETURN void die(const char *fmt, ...) RF_PRINTF(1, 2);
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("ringfence: ", stderr);
@@ -88,6 +112,13 @@ enum {
 	OPT_PIDS,
 	OPT_CPU,
 	OPT_TMPFS_SIZE,
+	OPT_ALLOW_DOMAIN,
+	OPT_DENY_DOMAIN,
+	OPT_HOST_PORT,
+	OPT_PROXY_RESOLVE,
+	OPT_AGENT,
+	OPT_MODE,
+	OPT_CONFIG,
 };
 
 static const struct option run_options[] = {
@@ -111,6 +142,14 @@ static const struct option run_options[] = {
 	{"pids", required_argument, NULL, OPT_PIDS},
 	{"cpu", required_argument, NULL, OPT_CPU},
 	{"tmpfs-size", required_argument, NULL, OPT_TMPFS_SIZE},
+	{"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+	{"deny-domain", required_argument, NULL, OPT_DENY_DOMAIN},
+	{"host-port", required_argument, NULL, OPT_HOST_PORT},
+	{"proxy-resolve", required_argument, NULL, OPT_PROXY_RESOLVE},
+	RF_CLI_EVENTS_OPTIONS
+	{"agent", required_argument, NULL, OPT_AGENT},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -156,7 +195,37 @@ static int set_limit(rf_policy *p, int opt, const char *arg, struct rf_error *e)
 	return rf_fail(e, 0, "unknown limit");
 }
 
-static int cmd_run(int argc, char **argv)
+/* What must be known before the config files are read (where the workspace
+ * is, which agent, which global file), and which flags were given at all,
+ * so that status can name them as sources. The options themselves are
+ * applied by the main pass, after the config files: flags win. */
+struct prescan {
+	const char *workspace, *agent, *config;
+	struct rf_strv flags;
+};
+
+static void prescan(int argc, char **argv, struct prescan *ps)
+{
+	int c, idx = -1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", run_options, &idx)) != -1) {
+		if (c == '?' || c == ':' || idx < 0)
+			continue; /* the main pass reports it */
+		rf_strv_push(&ps->flags, run_options[idx].name);
+		if (c == OPT_WORKSPACE)
+			ps->workspace = optarg;
+		else if (c == OPT_AGENT)
+			ps->agent = optarg;
+		else if (c == OPT_CONFIG)
+			ps->config = optarg;
+		idx = -1;
+	}
+	opterr = 1;
+}
+
+/* run, status, explain and doctor share the policy options. */
+static int policy_command(int argc, char **argv, enum rf_cli_command cmd)
 {
 	struct rf_error err = {0};
 	rf_policy *p = rf_policy_new();
@@ -164,6 +233,17 @@ static int cmd_run(int argc, char **argv)
 	int result_fd = -1;
 	const char *result_file = NULL;
 	bool json = false;
+	struct rf_cli_events evc = {0};
+
+	struct prescan ps = {0};
+	prescan(argc, argv, &ps);
+	if (ps.workspace && rf_policy_set_workspace(p, ps.workspace, &err) < 0)
+		die("%s", err.msg);
+	struct rf_config_options co = {.agent = ps.agent, .global_file = ps.config};
+	bool config_ok = rf_policy_load_config(p, &co, &err) == 0;
+	if (!config_ok && cmd != RF_CLI_DOCTOR)
+		die("%s", err.msg);
+	struct rf_error config_err = err;
 
 	int c;
 	optind = 1;
@@ -195,7 +275,7 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NETWORK: {
 			enum rf_network_mode m;
 			if (rf_network_mode_parse(optarg, &m) < 0)
-				die("invalid --network '%s' (offline, online)", optarg);
+				die("invalid --network '%s' (offline, allowlist, online)", optarg);
 			rf_policy_set_network(p, m);
 			break;
 		}
@@ -221,6 +301,24 @@ static int cmd_run(int argc, char **argv)
 		case OPT_VERBOSE:
 			o.verbose = stderr;
 			break;
+		case OPT_ALLOW_DOMAIN:
+			rc = rf_policy_add_allowed_domain(p, optarg, "--allow-domain", &err);
+			break;
+		case OPT_DENY_DOMAIN:
+			rc = rf_policy_add_denied_domain(p, optarg, "--deny-domain", &err);
+			break;
+		case OPT_HOST_PORT: {
+			char *end = NULL;
+			errno = 0;
+			long port = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || port < 1 || port > 65535)
+				die("invalid --host-port '%s' (a TCP port, 1-65535)", optarg);
+			rc = rf_policy_add_host_port(p, (int)port, "--host-port", &err);
+			break;
+		}
+		case OPT_PROXY_RESOLVE:
+			rc = rf_policy_add_proxy_resolve(p, optarg, "--proxy-resolve", &err);
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
@@ -232,12 +330,37 @@ static int cmd_run(int argc, char **argv)
 		case OPT_TMPFS_SIZE:
 			rc = set_limit(p, c, optarg, &err);
 			break;
+		case RF_OPT_EVENTS ... RF_OPT_EVENTS_LAST - 1:
+			rc = rf_cli_events_option(&evc, c, optarg, &err);
+			break;
+		case OPT_AGENT:
+		case OPT_CONFIG:
+			break; /* read by prescan(), before the config files */
+		case OPT_MODE: {
+			enum rf_conversation_mode m;
+			if (rf_conversation_mode_parse(optarg, &m) < 0)
+				die("invalid --mode '%s' (chat, plan, review)", optarg);
+			rc = rf_policy_set_conversation_mode(p, m, "--mode", &err);
+			break;
+		}
 		default:
 			usage(stderr);
 			exit(RF_EXIT_SETUP);
 		}
 		if (rc < 0)
 			die("%s", err.msg);
+	}
+	for (size_t i = 0; i < ps.flags.n; i++)
+		rf_policy_note_flag(p, ps.flags.v[i]);
+	rf_strv_free(&ps.flags);
+	if (config_ok && rf_policy_finish(p, &err) < 0)
+		die("%s", err.msg);
+	if (cmd != RF_CLI_RUN) {
+		int st = cmd == RF_CLI_STATUS    ? rf_cli_status(p, json)
+			 : cmd == RF_CLI_EXPLAIN ? rf_cli_explain(p, json, argc - optind, argv + optind)
+						 : rf_cli_doctor(p, json, config_ok ? NULL : config_err.msg);
+		rf_policy_free(p);
+		return st;
 	}
 	if (optind >= argc)
 		die("no command given (usage: ringfence run [OPTIONS] -- COMMAND [ARG...])");
@@ -257,6 +380,8 @@ static int cmd_run(int argc, char **argv)
 		close(3);
 	}
 
+	if (rf_cli_events_open(&evc, &o, o.verbose, &err) < 0)
+		die("%s", err.msg);
 	struct rf_run_result r;
 	int rc = rf_run(p, &o, &r, &err);
 	if (rc < 0)
@@ -266,7 +391,9 @@ static int cmd_run(int argc, char **argv)
 		rf_format_duration(r.limits.timeout_s, d, sizeof d);
 		fprintf(stderr, "ringfence: timed out after %s: the sandbox and everything in it were killed\n", d);
 	}
-	for (const char *line = r.warnings; *line;) {
+	/* a run that never started has one line to say: why (its warnings
+	 * stay in the JSON result) */
+	for (const char *line = rc < 0 ? "" : r.warnings; *line;) {
 		size_t n = strcspn(line, "\n");
 		fprintf(stderr, "ringfence: warning: %.*s\n", (int)n, line);
 		line += n + (line[n] == '\n');
@@ -276,6 +403,7 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "ringfence: cannot write the result: %s\n", strerror(errno));
 		close(result_fd);
 	}
+	rf_cli_events_done(&evc);
 	rf_policy_free(p);
 	return r.exit_status;
 }
@@ -295,7 +423,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return policy_command(argc - 1, argv + 1, RF_CLI_RUN);
+	if (strcmp(argv[1], "status") == 0)
+		return policy_command(argc - 1, argv + 1, RF_CLI_STATUS);
+	if (strcmp(argv[1], "explain") == 0)
+		return policy_command(argc - 1, argv + 1, RF_CLI_EXPLAIN);
+	if (strcmp(argv[1], "doctor") == 0)
+		return policy_command(argc - 1, argv + 1, RF_CLI_DOCTOR);
+	if (strcmp(argv[1], "events") == 0)
+		return rf_cli_events_main(argc - 1, argv + 1);
 	fprintf(stderr, "ringfence: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return RF_EXIT_SETUP;

@@ -98,6 +98,7 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 			.private_tmp = a->private_tmp,
 			.inherited_fds = fds,
 			.n_inherited_fds = 3,
+			.exec_allow = a->exec_allow,
 			.scope_abstract_unix = a->landlock_abi >= 6,
 			.scope_signal = a->landlock_abi >= 6,
 			.verbose = a->verbose,
@@ -111,6 +112,8 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 		}
 	} else if (mode == RF_LANDLOCK_ENFORCE) {
 		rf_child_die(0, "Landlock is unavailable: the Landlock-only fallback cannot enforce the policy");
+	} else if (a->exec_allow) {
+		rf_child_die(0, "Landlock is unavailable: the tool list of plan/review mode cannot be enforced");
 	}
 
 	step(a, "loading the seccomp filter");
@@ -147,6 +150,14 @@ static RF_NORETURN void exec_command(const struct rf_child_args *a)
 	 * exec succeeded). */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		rf_child_die(errno, "cannot mark inherited fds close-on-exec");
+
+	/* Forked from a non-dumpable pid 1, this process is non-dumpable too
+	 * until execve, and an unprivileged supervisor could not read its
+	 * memory: the first execve, when the listener sees it (plan/review
+	 * modes), would then be refused. Nothing else of the sandbox exists
+	 * yet to look at our fds, and execve makes us dumpable anyway. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		rf_child_die(errno, "cannot make the command dumpable");
 
 	execvpe(a->argv[0], a->argv, a->envp);
 	int err = errno;
@@ -189,6 +200,15 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	if (a->policy->network != RF_NET_ONLINE) {
 		step(a, "network namespace: loopback only");
 		die_if(rf_net_loopback_up(&e), &e);
+		/* the proxy's and the host ports' listeners, for the supervisor */
+		for (size_t i = 0; i < a->n_net_ports; i++) {
+			int fd = rf_net_listen_loopback(a->net_ports[i], &e);
+			die_if(fd, &e);
+			if (rf_send_fd(a->notify_sock, fd) < 0)
+				rf_child_die(errno, "cannot hand the listener on 127.0.0.1:%d to the supervisor",
+					     a->net_ports[i]);
+			close(fd);
+		}
 	}
 	enter_cwd(a);
 	struct rf_child_args cmd_args = *a;

@@ -31,6 +31,9 @@ struct rf_child_args {
 	int notify_sock;         /* -1, or where to send the seccomp listener fd */
 	bool pty_inside;         /* namespaces: make the pty in the sandbox's devpts, send the master */
 	const struct rf_limits_run *limits; /* rlimits to set; the tmpfs cap; NULL = none */
+	const int *net_ports;    /* namespaces: listen on 127.0.0.1:PORT inside, send each socket */
+	size_t n_net_ports;      /*   (the proxy, host ports), before the pty master */
+	char *const *exec_allow; /* plan/review: the only files Landlock lets execute (NULL = any) */
 	FILE *verbose;
 	double t0; /* rf_now() when the run began: --verbose shows elapsed ms */
 };

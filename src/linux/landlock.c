@@ -514,8 +514,32 @@ static void add_dev_rules(struct rf_landlock_rules *out, const char *dev, int ab
 	push_rule(out, shm, rf_landlock_rights(RF_ACCESS_WRITE, abi), true, true);
 }
 
+/* Plan/review: execute only what exec_allow names. */
+static void restrict_execute(const struct rf_landlock_opts *o, struct rf_landlock_rules *out, int abi)
+{
+	if (!o->exec_allow)
+		return;
+	for (size_t i = 0; i < out->n; i++)
+		out->v[i].access &= ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE;
+	uint64_t run = (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE) & rf_landlock_file_rights(abi);
+	for (char *const *f = o->exec_allow; *f; f++)
+		push_rule(out, *f, run, false, false);
+}
+
+static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
+		   struct rf_landlock_rules *out, struct rf_error *e);
+
 int rf_landlock_compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
 			struct rf_landlock_rules *out, struct rf_error *e)
+{
+	if (compute(o, abi, fs, out, e) < 0)
+		return -1;
+	restrict_execute(o, out, abi);
+	return 0;
+}
+
+static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
+		   struct rf_landlock_rules *out, struct rf_error *e)
 {
 	memset(out, 0, sizeof *out);
 	if (!o || !o->plan)

@@ -322,7 +322,7 @@ int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e)
 
 int rf_limits_poll_ms(const struct rf_limits_run *lr)
 {
-	if (lr->deadline <= 0)
+	if (!lr || lr->deadline <= 0)
 		return -1;
 	double left = lr->deadline - rf_now();
 	if (left <= 0)
@@ -335,7 +335,7 @@ int rf_limits_poll_ms(const struct rf_limits_run *lr)
 
 bool rf_limits_expired(const struct rf_limits_run *lr)
 {
-	return lr->deadline > 0 && rf_now() >= lr->deadline;
+	return lr && lr->deadline > 0 && rf_now() >= lr->deadline;
 }
 
 void rf_limits_kill(const struct rf_limits_run *lr)

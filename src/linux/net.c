@@ -2,6 +2,7 @@
  * only a loopback device, and it starts down. */
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -24,4 +25,21 @@ int rf_net_loopback_up(struct rf_error *e)
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		return rf_fail(e, errno, "cannot bring loopback up");
 	return 0;
+}
+
+int rf_net_listen_loopback(int port, struct rf_error *e)
+{
+	/* Made by pid 1 inside the sandbox's network namespace and handed to the
+	 * supervisor: the socket stays in this namespace, so the supervisor
+	 * accepts connections from inside without any process in here. */
+	cleanup_fd int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return rf_fail(e, errno, "cannot create a listening socket for 127.0.0.1:%d", port);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0)
+		return rf_fail(e, errno, "cannot listen on 127.0.0.1:%d in the sandbox", port);
+	if (listen(s, SOMAXCONN) < 0)
+		return rf_fail(e, errno, "cannot listen on 127.0.0.1:%d in the sandbox", port);
+	return rf_steal_fd(&s);
 }

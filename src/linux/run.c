@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -25,13 +27,18 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "config.h"
 #include "landlock.h"
 #include "rf_limits.h"
+#include "notify_exec.h"
 #include "plan.h"
 #include "policy.h"
+#include "proxy.h"
+#include "rules.h"
 #include "sandbox.h"
 #include "supervisor.h"
 #include "rf_seccomp.h"
+#include "run_events.h"
 #include "util.h"
 
 extern char **environ;
@@ -69,6 +76,35 @@ static void build_env(char *const *in, const char *tmpdir, struct rf_strv *out)
 		rf_strv_push(out, "PATH=/usr/local/bin:/usr/bin:/bin");
 }
 
+/* Allowlist mode: every proxy variable points at ringfence's proxy (a
+ * caller's own proxy would be unreachable from inside anyway). One port
+ * speaks HTTP and SOCKS5; ALL_PROXY uses socks5h so that names are resolved
+ * by the proxy. The sandbox's own loopback stays direct. */
+static void proxy_env(struct rf_strv *env, int port)
+{
+	static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", NULL};
+	size_t keep = 0;
+	for (size_t i = 0; i < env->n; i++) {
+		bool drop = false;
+		for (size_t k = 0; names[k] && !drop; k++) {
+			size_t len = strlen(names[k]);
+			drop = strncasecmp(env->v[i], names[k], len) == 0 && env->v[i][len] == '=';
+		}
+		if (drop)
+			free(env->v[i]);
+		else
+			env->v[keep++] = env->v[i];
+	}
+	env->n = keep;
+	env->v[keep] = NULL;
+	for (int lower = 0; lower < 2; lower++) {
+		rf_strv_push_take(env, rf_xasprintf("%s=http://127.0.0.1:%d", lower ? "http_proxy" : "HTTP_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=http://127.0.0.1:%d", lower ? "https_proxy" : "HTTPS_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=socks5h://127.0.0.1:%d", lower ? "all_proxy" : "ALL_PROXY", port));
+		rf_strv_push_take(env, rf_xasprintf("%s=localhost,127.0.0.1,::1", lower ? "no_proxy" : "NO_PROXY"));
+	}
+}
+
 static void status_to_result(int status, struct rf_run_result *r)
 {
 	if (WIFEXITED(status)) {
@@ -98,6 +134,8 @@ struct supervisor {
 	int report;        /* the command's wait status as reported by init */
 	struct rf_limits_run *limits; /* the deadline; the run's cgroup */
 	bool timed_out;
+	struct rf_events *events; /* a failing event sink stops the run */
+	bool events_stopped;
 };
 
 /* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
@@ -139,8 +177,8 @@ static void supervise(struct supervisor *s)
 	bool stdin_open = s->pty != NULL, master_open = s->pty != NULL;
 	bool status_open = s->status_rd >= 0;
 	while (!s->child_done || master_open || status_open) {
-		struct pollfd pf[5];
-		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1;
+		struct pollfd pf[7];
+		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1, i_events = -1, n_events = 0;
 		pf[i_sig = n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
 		if (stdin_open && !s->child_done)
 			pf[i_in = n++] = (struct pollfd){.fd = s->pty->tty, .events = POLLIN};
@@ -150,6 +188,11 @@ static void supervise(struct supervisor *s)
 			pf[i_status = n++] = (struct pollfd){.fd = s->status_rd, .events = POLLIN};
 		if (s->notifier && !s->child_done)
 			pf[i_notify = n++] = (struct pollfd){.fd = s->notifier->fd, .events = POLLIN};
+		if (!s->child_done && !s->events_stopped) {
+			i_events = n;
+			n_events = rf_events_poll_fds(s->events, pf + n, 2);
+			n += n_events;
+		}
 		/* once the child is gone, drain the pty without blocking forever */
 		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
@@ -194,6 +237,11 @@ static void supervise(struct supervisor *s)
 				}
 			}
 		}
+		if (n_events && rf_events_check(s->events, pf + i_events, n_events) && !s->events_stopped) {
+			/* the event sink failed (FAIL mode): nothing goes on unobserved */
+			s->events_stopped = true;
+			(void)kill(s->child, SIGKILL);
+		}
 		if (i_notify >= 0 && (pf[i_notify].revents & POLLIN))
 			rf_notifier_handle(s->notifier);
 		else if (i_notify >= 0 && (pf[i_notify].revents & (POLLHUP | POLLERR)))
@@ -202,6 +250,7 @@ static void supervise(struct supervisor *s)
 			pump(s->pty->tty, s->pty->master, &stdin_open);
 		if (i_master >= 0 && (pf[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
 			pump(s->pty->master, 1, &master_open);
+		rf_events_tick(s->events);
 		if (i_status >= 0 && (pf[i_status].revents & (POLLIN | POLLHUP | POLLERR))) {
 			int st;
 			ssize_t got = read(s->status_rd, &st, sizeof st);
@@ -216,18 +265,29 @@ static void supervise(struct supervisor *s)
 }
 
 /* Read the error pipe until EOF: empty means the command was exec'd.
- * Returns -2 when the run's deadline passes first. */
-static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr)
+ * Returns -2 when the run's deadline passes first. The seccomp listener,
+ * when there is one, is served meanwhile: in plan/review mode the
+ * command's very first execve waits for the supervisor's verdict. */
+static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr, struct rf_notifier *n)
 {
 	size_t len = 0;
+	bool serve = n && n->fd >= 0;
 	buf[0] = '\0';
 	for (;;) {
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		int pr = poll(&pf, 1, rf_limits_poll_ms(lr));
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? n->fd : -1, .events = POLLIN}};
+		int pr = poll(pf, 2, rf_limits_poll_ms(lr));
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0 || rf_limits_expired(lr))
 			return -2;
+		if (pr < 0)
+			break;
+		if (pf[1].revents & POLLIN)
+			rf_notifier_handle(n);
+		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+			serve = false;
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -295,8 +355,11 @@ struct run {
 	int err_p[2], sync_p[2], status_p[2];
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
 	struct rf_notifier notifier;
+	struct rf_exec_tools tools;   /* plan/review: the tool list resolved (notify_exec.c) */
+	bool exec_restricted;
 	struct rf_events *events;
 	struct rf_limits_run limits;
+	bool own_events;   /* made here (no options.events) */
 	int sigfd;
 	sigset_t old_sigs;
 	bool sigs_blocked;
@@ -307,6 +370,12 @@ struct run {
 	pid_t child;
 	struct rf_child_args args;
 	double t0;
+	/* network: the listeners pid 1 makes inside (the proxy's first) */
+	struct rf_net_rules net_rules;
+	int net_ports[1 + RF_MAX_HOST_PORTS];
+	size_t n_net_ports;
+	int proxy_port; /* 0: no proxy (not allowlist) */
+	struct rf_proxy *proxy;
 };
 
 static void close_fd(int *fd)
@@ -318,11 +387,15 @@ static void close_fd(int *fd)
 
 static void run_release(struct run *run)
 {
+	rf_proxy_stop(run->proxy);
+	run->proxy = NULL;
+	rf_net_rules_free(&run->net_rules);
 	if (run->sigs_blocked)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
-	rf_events_free(run->events);
+	if (run->own_events)
+		rf_events_free(run->events);
 	/* the sandbox is gone by now; anything left in its cgroup goes too */
 	rf_limits_kill(&run->limits);
 	for (int i = 0; i < 2; i++) {
@@ -350,6 +423,7 @@ static void run_release(struct run *run)
 			waitpid(rm, NULL, 0);
 	}
 	rf_seccomp_prog_free(&run->prog);
+	rf_exec_tools_free(&run->tools);
 	rf_strv_free(&run->env);
 	rf_plan_free(&run->plan);
 	free(run->cwd);
@@ -393,7 +467,8 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	const rf_policy *p = run->p;
 	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_NAMESPACES, run->t0, run->r, e) < 0)
 		return -1;
-	struct rf_seccomp_opts so = {.notify_connect = true};
+	struct rf_seccomp_opts so = {.notify_connect = true, .notify_fs = run->o->audit != RF_AUDIT_OFF,
+				     .audit_reads = run->o->audit == RF_AUDIT_READS, .notify_exec = run->exec_restricted};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, run->notify_sk) < 0)
@@ -406,8 +481,12 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (rf_limits_start(&run->limits, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
+	if (run->proxy_port)
+		proxy_env(&run->env, run->proxy_port);
 	run->args.envp = run->env.v;
 	run->args.seccomp = &run->prog;
+	run->args.net_ports = run->net_ports;
+	run->args.n_net_ports = run->n_net_ports;
 	unsigned long flags = RF_NS_FLAGS_BASE | (p->network == RF_NET_ONLINE ? 0 : CLONE_NEWNET);
 	run->child = rf_clone_ns(flags);
 	if (run->child == 0)
@@ -425,6 +504,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 		close_fd(&run->notify_sk[1]);
 		run->args.notify_sock = -1;
 		run->args.pty_inside = false;
+		run->args.n_net_ports = 0;
 		rf_seccomp_prog_free(&run->prog);
 		rf_strv_free(&run->env);
 		return 1;
@@ -465,6 +545,20 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	if (run->landlock_abi < 3)
 		return rf_fail(e, 0, "cannot sandbox: %s, and Landlock ABI %d is too old for the fallback (need 3)",
 			       r->fallback_reason, run->landlock_abi);
+	/* Without a network namespace nothing could hold the command to the
+	 * proxy: an inet socket would reach everything. */
+	if (p->network == RF_NET_ALLOWLIST)
+		return rf_fail(e, 0, "cannot enforce network allowlist: %s, so there is no network namespace "
+				     "(use --network offline or online)",
+			       r->fallback_reason);
+	if (!rf_policy_allow_fallback(p))
+		return rf_fail(e, 0, "cannot sandbox: %s, and the fallback to Landlock + seccomp only is turned off "
+				     "(backend.allow_fallback = false, %s)",
+			       r->fallback_reason, rf_setting_source(p, RF_SET_ALLOW_FALLBACK));
+	if (run->exec_restricted)
+		return rf_fail(e, 0, "cannot enforce %s mode: %s, and without a mount namespace the places the "
+				     "command can write cannot be made noexec (the tool list would not hold)",
+			       rf_conversation_mode_name(rf_policy_conversation_mode(p)), r->fallback_reason);
 	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_LANDLOCK, run->t0, r, e) < 0)
 		return -1;
 	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
@@ -490,6 +584,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	     run->private_tmp);
 	if (p->network == RF_NET_ONLINE)
 		warn(r, "fallback: network online uses the host network directly");
+	if (p->network == RF_NET_OFFLINE && p->host_ports.n)
+		warn(r, "fallback: host ports are not forwarded (no inet sockets without a network namespace)");
 	return fork_child(run, rf_child_landlock_only, e);
 }
 
@@ -499,12 +595,68 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
 	if (rf_limits_prepare(&run->limits, run->p, RF_LIMITS_NONE, run->t0, run->r, e) < 0)
 		return -1;
+	if (run->p->network != RF_NET_ONLINE)
+		warn(run->r, "backend = none: network %s is not enforced (the host network is reachable)",
+		     rf_network_mode_name(run->p->network));
 	if (open_host_pty(run, e) < 0 || rf_limits_start(&run->limits, NULL, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
 	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);
 	run->args.envp = run->env.v;
 	return fork_child(run, rf_child_unsandboxed, e);
+}
+
+static int start_proxy(struct run *run, struct rf_error *e);
+
+/* Namespaces: what pid 1 hands over before it forks the command, in its
+ * order: the listeners inside the network namespace (proxy, host ports),
+ * the pty master (when it made one), the seccomp listener. If it failed
+ * before, the reason is on the error pipe. */
+static int receive_from_init(struct run *run, struct rf_error *e)
+{
+	const char *what = NULL;
+	/* the listeners of the proxy and the host ports come first */
+	if (start_proxy(run, e) < 0) {
+		char msg[1100];
+		if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+			return rf_fail(e, 0, "%s", msg);
+		return -1;
+	}
+	if (run->args.pty_inside) {
+		int master = rf_recv_fd(run->notify_sk[0]);
+		if (master < 0)
+			what = "the pseudo-terminal";
+		else {
+			rf_pty_adopt(&run->pty, master);
+			run->have_pty = true;
+		}
+	}
+	if (!what && run->notify_sk[0] >= 0) {
+		int listener = rf_recv_fd(run->notify_sk[0]);
+		if (listener < 0)
+			what = "the seccomp listener";
+		else if (rf_notifier_init(&run->notifier, listener, &run->plan, run->p->network == RF_NET_ONLINE,
+					  run->events, e) < 0)
+			return -1;
+		else
+			run->notifier.exec = run->exec_restricted ? &run->tools : NULL;
+	}
+	if (!what && run->notifier.fd >= 0) {
+		/* a direct connect past the proxy fails in the kernel (no route);
+		 * the listener reports it */
+		if (run->p->network != RF_NET_ONLINE)
+			run->notifier.inet_rule = run->p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
+		if (run->o->audit != RF_AUDIT_OFF &&
+		    rf_notifier_watch_fs(&run->notifier, run->child, run->o->audit == RF_AUDIT_READS, e) < 0)
+			return -1;
+	}
+	if (!what)
+		return 0;
+	int err = errno;
+	char msg[1100];
+	if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+		return rf_fail(e, 0, "%s", msg);
+	return rf_fail(e, err, "cannot receive %s from the sandbox", what);
 }
 
 /* After the fork: id maps, the go signal, and the exec verdict. */
@@ -523,9 +675,12 @@ static int release_child(struct run *run, struct rf_error *e)
 	close_fd(&run->sync_p[1]);
 	if (run->have_pty)
 		close_fd(&run->pty.slave);
+	if (run->use_ns && receive_from_init(run, e) < 0)
+		return -1;
 
 	char msg[1100];
-	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits);
+	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits,
+					run->notifier.fd >= 0 ? &run->notifier : NULL);
 	if (mlen == -2)
 		return 2; /* the deadline passed during set-up */
 	if (mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK) {
@@ -534,6 +689,95 @@ static int release_child(struct run *run, struct rf_error *e)
 	}
 	if (mlen > 0) /* the sandbox could not be set up: the command never ran */
 		return rf_fail(e, 0, "%s", msg);
+	return 0;
+}
+
+/* Network rules checked and the listeners planned before anything starts:
+ * the proxy's port (3128 unless a host port takes it), then the host ports.
+ * Rules the mode does not use are said to be ignored. */
+static int plan_network(struct run *run, struct rf_error *e)
+{
+	const rf_policy *p = run->p;
+	if (rf_net_rules_build(p, &run->net_rules, e) < 0)
+		return -1;
+	bool rules = p->allowed_domains.n || p->denied_domains.n || p->proxy_resolve.n;
+	if (p->network != RF_NET_ALLOWLIST && rules)
+		warn(run->r, "network %s: the domain rules are ignored (they apply to network allowlist)",
+		     rf_network_mode_name(p->network));
+	if (p->network == RF_NET_ONLINE) {
+		if (p->host_ports.n)
+			warn(run->r, "network online: host ports need no forwarding (the host's loopback, every port "
+				     "of it, is reachable)");
+		return 0;
+	}
+	if (p->network == RF_NET_ALLOWLIST && p->backend == RF_BACKEND_NATIVE) {
+		if (!p->allowed_domains.n)
+			warn(run->r, "network allowlist with no allowed domains: every connection is refused");
+		int port = 3128;
+		for (bool taken = true; taken; port++) {
+			taken = false;
+			for (size_t i = 0; i < p->host_ports.n; i++)
+				taken = taken || atoi(p->host_ports.v[i].spec) == port;
+			if (!taken)
+				break;
+		}
+		run->proxy_port = port;
+		run->net_ports[run->n_net_ports++] = port;
+	}
+	for (size_t i = 0; i < p->host_ports.n && p->backend == RF_BACKEND_NATIVE; i++)
+		run->net_ports[run->n_net_ports++] = atoi(p->host_ports.v[i].spec);
+	return 0;
+}
+
+/* pid 1 made the listeners inside and sent them first: the proxy takes them. */
+static int start_proxy(struct run *run, struct rf_error *e)
+{
+	struct rf_proxy_listener ls[1 + RF_MAX_HOST_PORTS];
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < run->args.n_net_ports; i++) {
+		int fd = rf_recv_fd(run->notify_sk[0]);
+		if (fd < 0) {
+			rc = rf_fail(e, errno, "cannot receive the listener on 127.0.0.1:%d from the sandbox",
+				     run->net_ports[i]);
+			break;
+		}
+		ls[n] = (struct rf_proxy_listener){.fd = fd, .kind = RF_PROXY_LISTEN_FORWARD};
+		if (run->proxy_port && i == 0) {
+			ls[n].kind = RF_PROXY_LISTEN_PROXY;
+		} else {
+			struct sockaddr_in *t = (struct sockaddr_in *)&ls[n].target;
+			t->sin_family = AF_INET;
+			t->sin_port = htons((uint16_t)run->net_ports[i]);
+			t->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			ls[n].target_len = sizeof *t;
+		}
+		n++;
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			close(ls[i].fd);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	struct rf_proxy_config c = {
+		.rules = &run->net_rules,
+		.listeners = ls,
+		.n_listeners = n,
+		.events = run->events,
+		.verbose = run->o->verbose,
+		.sandbox_init = run->child,
+	};
+	if (rf_proxy_start(&c, &run->proxy, e) < 0)
+		return -1;
+	if (run->o->verbose) {
+		if (run->proxy_port)
+			fprintf(run->o->verbose, "ringfence: [%7.2f ms] proxy on 127.0.0.1:%d inside (HTTP, CONNECT, SOCKS5)\n",
+				(rf_now() - run->t0) * 1e3, run->proxy_port);
+		for (size_t i = run->proxy_port ? 1 : 0; i < run->args.n_net_ports; i++)
+			fprintf(run->o->verbose, "ringfence: host port 127.0.0.1:%d forwarded in\n", run->net_ports[i]);
+	}
 	return 0;
 }
 
@@ -547,25 +791,58 @@ static int run_steps(struct run *run, struct rf_error *e)
 
 	if (!o->argv || !o->argv[0])
 		return rf_fail(e, 0, "no command given");
-	if (p->network == RF_NET_ALLOWLIST)
-		return rf_fail(e, 0, "network mode allowlist is not implemented yet (use offline or online)");
 	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
 	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
+		return -1;
+	/* an untrusted workspace config must not have widened anything */
+	if (rf_config_check_plan(p, &run->plan, e) < 0)
 		return -1;
 	if (o->verbose) {
 		fprintf(o->verbose, "ringfence: [%7.2f ms] plan built\n", (rf_now() - run->t0) * 1e3);
 		rf_plan_describe(&run->plan, o->verbose);
 	}
 	run->landlock_abi = rf_landlock_abi();
+	/* The caller's cwd when the sandbox shows that very directory (a bound
+	 * host tree), else the workspace: under a fresh filesystem (/tmp, /run)
+	 * the same path is an empty private directory, not the caller's. */
 	run->cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
-	if (!run->cwd || rf_plan_lookup(&run->plan, run->cwd).access == RF_ACCESS_NONE) {
+	const struct rf_plan_entry *cwd_en = run->cwd ? rf_plan_lookup(&run->plan, run->cwd).entry : NULL;
+	if (!cwd_en || (cwd_en->kind != RF_PLAN_BIND_RO && cwd_en->kind != RF_PLAN_BIND_RW &&
+			cwd_en->kind != RF_PLAN_PROTECT && cwd_en->kind != RF_PLAN_CACHE)) {
 		free(run->cwd);
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}
-	run->events = rf_events_new(o->verbose);
-	if (prepare_channels(run, e) < 0)
+	if (!run->events) {
+		run->events = rf_events_new(o->verbose);
+		run->own_events = true;
+	}
+	const struct rf_strv *cw = rf_config_warnings(p);
+	for (size_t i = 0; cw && i < cw->n; i++)
+		warn(r, "%s", cw->v[i]);
+	if (rf_policy_tools(p)) {
+		/* plan/review: only the mode's tools may run */
+		if (p->backend == RF_BACKEND_NONE)
+			return rf_fail(e, 0, "cannot enforce %s mode with backend = none (no sandbox at all)",
+				       rf_conversation_mode_name(rf_policy_conversation_mode(p)));
+		if (run->landlock_abi < 1)
+			return rf_fail(e, 0, "cannot enforce %s mode: Landlock is unavailable, and it is what limits execution to the tool list",
+				       rf_conversation_mode_name(rf_policy_conversation_mode(p)));
+		if (rf_exec_tools_resolve(&run->tools, rf_policy_tools(p), &run->plan, o->envp, e) < 0)
+			return -1;
+		run->tools.mode = rf_policy_conversation_mode(p);
+		run->tools.list_source = rf_setting_source(p, run->tools.mode == RF_MODE_REVIEW ? RF_SET_REVIEW_TOOLS
+												 : RF_SET_PLAN_TOOLS);
+		run->exec_restricted = true;
+		for (size_t i = 0; i < run->tools.warnings.n; i++)
+			warn(r, "%s", run->tools.warnings.v[i]);
+		if (o->verbose)
+			for (size_t i = 0; i < run->tools.exec_allow.n; i++)
+				fprintf(o->verbose, "ringfence: %s mode: may execute %s\n",
+					rf_conversation_mode_name(run->tools.mode), run->tools.exec_allow.v[i]);
+	}
+	if (plan_network(run, e) < 0 || prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
 		.policy = p,
@@ -579,6 +856,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.pty_slave = -1,
 		.notify_sock = -1,
 		.limits = &run->limits,
+		.exec_allow = run->exec_restricted ? run->tools.exec_allow.v : NULL,
 		.verbose = o->verbose,
 		.t0 = run->t0,
 	};
@@ -600,6 +878,13 @@ static int run_steps(struct run *run, struct rf_error *e)
 	r->landlock_abi = p->backend == RF_BACKEND_NONE ? 0 : run->landlock_abi;
 	if (run->use_ns && run->landlock_abi == 0)
 		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
+	if (!run->use_ns && p->backend != RF_BACKEND_NONE && o->audit != RF_AUDIT_OFF)
+		warn(r, "fallback: denied file operations are not reported (no seccomp listener in this rung)");
+	if (rf_run_events_started(run->events, p, &run->plan, o, r, run->cwd,
+				  rf_run_audit_name(o->audit, run->use_ns), e) < 0) {
+		kill_child(run);
+		return -1;
+	}
 
 	int released = release_child(run, e);
 	if (released < 0) {
@@ -615,28 +900,6 @@ static int run_steps(struct run *run, struct rf_error *e)
 		timed_out_result(r);
 		return 0;
 	}
-	if (run->args.pty_inside) {
-		/* pid 1 sends the pty master first, then the seccomp listener */
-		int master = rf_recv_fd(run->notify_sk[0]);
-		if (master < 0) {
-			rf_fail(e, errno, "cannot receive the pseudo-terminal from the sandbox");
-			kill_child(run);
-			return -1;
-		}
-		rf_pty_adopt(&run->pty, master);
-		run->have_pty = true;
-	}
-	if (run->notify_sk[0] >= 0) {
-		/* pid 1 sent it before forking the command */
-		int listener = rf_recv_fd(run->notify_sk[0]);
-		if (listener < 0 || rf_notifier_init(&run->notifier, listener, &run->plan, p->network == RF_NET_ONLINE,
-						     run->events, e) < 0) {
-			if (listener < 0)
-				rf_fail(e, errno, "cannot receive the seccomp listener from the sandbox");
-			kill_child(run);
-			return -1;
-		}
-	}
 	if (run->have_pty && released == 0)
 		rf_pty_enter_raw(&run->pty);
 	struct supervisor s = {
@@ -647,10 +910,13 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.pty = run->have_pty ? &run->pty : NULL,
 		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
 		.limits = &run->limits,
+		.events = run->events,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
 	supervise(&s);
+	rf_proxy_stop(run->proxy); /* nothing is left inside to use it */
+	run->proxy = NULL;
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox finished\n", (rf_now() - run->t0) * 1e3);
 	run->child = -1;
@@ -658,12 +924,14 @@ static int run_steps(struct run *run, struct rf_error *e)
 		rf_pty_restore(&run->pty);
 	if (!run->use_ns)
 		kill_descendants(run->limits.janitor);
+	if (s.events_stopped)
+		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
 	if (s.timed_out) {
 		timed_out_result(r);
 		return 0;
 	}
 	if (run->use_ns && !s.have_report)
-		return rf_fail(e, 0, "the sandbox's init exited without reporting the command's status");
+		return rf_fail(e, 0, "cannot get the command's exit status: the sandbox's init exited without reporting it");
 	status_to_result(run->use_ns ? s.report : s.child_wstatus, r);
 	return 0;
 }
@@ -683,15 +951,22 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.ph = {.lock_fd = -1},
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
-		.notifier = {.fd = -1},
+		.notifier = {.fd = -1, .root_fd = -1},
 		.limits = {.janitor = -1, .janitor_fd = -1},
 		.sigfd = -1,
 		.child = -1,
+		.events = o->events,
 	};
+	r->events = o->events;
 	int rc = run_steps(&run, e);
 	r->duration = rf_now() - t0;
 	if (rc < 0)
 		r->exit_status = RF_EXIT_SETUP;
+	/* RunFinished, also after a failure (a kill, a timeout, a failed sink) */
+	if (rf_run_events_finished(run.events, p, o, r, rc < 0 ? e->msg : NULL, e) < 0) {
+		rc = -1;
+		r->exit_status = RF_EXIT_SETUP;
+	}
 	run_release(&run);
 	return rc;
 }

@@ -2,12 +2,15 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
+#include "rules.h"
 
 /* Secrets under $HOME that no agent command should read. */
 const char *const rf_default_hidden_home[] = {
@@ -31,6 +34,9 @@ const char *const rf_default_hidden_system[] = {
 	"/etc/sudoers", "/etc/sudoers.d", "/etc/ssl/private", "/etc/ssh/ssh_host_rsa_key",
 	"/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key",
 	"/etc/ssh/ssh_host_dsa_key", "/etc/security/opasswd",
+	/* root-only copies and stores of credentials elsewhere in /etc, /var */
+	"/var/backups/shadow.bak", "/var/backups/gshadow.bak", "/var/cache/debconf/passwords.dat",
+	"/etc/krb5.keytab", "/etc/NetworkManager/system-connections",
 	NULL,
 };
 
@@ -125,10 +131,21 @@ rf_policy *rf_policy_new(void)
 	const char *home = getenv("HOME");
 	if (home && home[0] == '/')
 		p->home = rf_path_normalize(home);
+	/* With HOME unset or relative, the secrets of the caller's home as the
+	 * password database names it are still hidden: a workspace or a
+	 * --read-only grant may contain it (an agent started in ~ from a
+	 * cleared environment). That home itself is not made visible. */
+	cleanup_free char *pw_home = NULL;
+	if (!p->home) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0)
+			pw_home = rf_path_normalize(pw->pw_dir);
+	}
+	const char *secrets_home = p->home ? p->home : pw_home;
 	for (size_t i = 0; rf_default_hidden_home[i]; i++) {
-		if (!p->home)
+		if (!secrets_home)
 			break;
-		cleanup_free char *path = rf_path_join(p->home, rf_default_hidden_home[i]);
+		cleanup_free char *path = rf_path_join(secrets_home, rf_default_hidden_home[i]);
 		cleanup_free char *spec = rf_xasprintf("~/%s", rf_default_hidden_home[i]);
 		rf_path_rules_add(&p->hidden, path, spec, "default");
 	}
@@ -152,11 +169,18 @@ void rf_policy_free(rf_policy *p)
 	rf_rules_free(&p->allowed_domains);
 	rf_rules_free(&p->denied_domains);
 	rf_rules_free(&p->host_ports);
+	rf_rules_free(&p->proxy_resolve);
+	rf_settings_free(p->settings);
 	free(p);
 }
 
 int rf_policy_set_sandbox_mode(rf_policy *p, enum rf_sandbox_mode m)
 {
+	if (p->settings && p->settings->mode != RF_MODE_CHAT) {
+		/* plan/review: read-only stays; remember what was asked */
+		p->settings->configured_sandbox_mode = m;
+		return 0;
+	}
 	p->sandbox_mode = m;
 	return 0;
 }
@@ -241,6 +265,9 @@ static int add_domain_rule(struct rf_rules *r, const char *rule, const char *sou
 {
 	if (!rule || !*rule)
 		return rf_fail(e, 0, "empty %s rule", what);
+	struct rf_net_rule parsed; /* the syntax: src/net/rules.h */
+	if (rf_net_rule_parse(rule, &parsed, e) < 0)
+		return -1;
 	rf_rules_add(r, rule, source);
 	return 0;
 }
@@ -264,7 +291,18 @@ int rf_policy_add_host_port(rf_policy *p, int port, const char *source, struct r
 	for (size_t i = 0; i < p->host_ports.n; i++)
 		if (strcmp(p->host_ports.v[i].spec, spec) == 0)
 			return 0;
+	if (p->host_ports.n >= RF_MAX_HOST_PORTS)
+		return rf_fail(e, 0, "more than %d host ports", RF_MAX_HOST_PORTS);
 	rf_rules_add(&p->host_ports, spec, source);
+	return 0;
+}
+
+int rf_policy_add_proxy_resolve(rf_policy *p, const char *spec, const char *source, struct rf_error *e)
+{
+	struct rf_net_override o;
+	if (rf_net_override_parse(spec, &o, e) < 0)
+		return -1;
+	rf_rules_add(&p->proxy_resolve, spec, source);
 	return 0;
 }
 

@@ -63,8 +63,13 @@ struct rf_policy {
 	struct rf_rules denied_domains;
 	/* host loopback ports reachable as 127.0.0.1:PORT inside */
 	struct rf_rules host_ports;
+	/* NAME=IP answers for the proxy's resolver (tests; checked like DNS answers) */
+	struct rf_rules proxy_resolve;
 	struct rf_limits limits;
 	char *home; /* $HOME used to expand ~; NULL = from environment */
+	/* everything else: conversation mode, agent, sources of the scalars
+	 * above, confirmations, config files (config.h); NULL = all defaults */
+	struct rf_settings *settings;
 };
 
 void rf_path_rules_add(struct rf_path_rules *r, const char *path, const char *spec, const char *source);

@@ -200,6 +200,19 @@ t_native_backend_says_enforced() { # neighbour
 	expect_true grep -q '"sandbox_enforced": *true' "$RF_TEST_TMP/native.json"
 }
 
+t_ladder_allowlist_refused() {
+	# without a network namespace nothing holds the command to the proxy
+	sb_ladder --network allowlist --allow-domain example.com -- true || return 0
+	expect_rc 125 "network allowlist without user namespaces"
+	expect_err "cannot enforce network allowlist" "the reason"
+}
+
+t_ladder_host_ports_not_forwarded_said() {
+	sb_ladder --host-port 5432 -- true || return 0
+	expect_rc 0 "offline with a host port, without user namespaces"
+	expect_err "host ports are not forwarded" "the limitation is stated"
+}
+
 # --- resource limits in the fallback --------------------------------------------------
 
 t_ladder_timeout_kills_everything() {

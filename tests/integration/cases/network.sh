@@ -97,3 +97,23 @@ t_offline_result_says_offline() {
 	sbp --result "$RF_TEST_TMP/net.json" -- true
 	expect_true grep -q '"network": *"offline"' "$RF_TEST_TMP/net.json"
 }
+
+t_direct_connect_reported() {
+	sbp --verbose -- "$PROBE" connect-tcp 1.1.1.1 443
+	expect_rc 1 "connect out, offline"
+	expect_out "DENIED ENETUNREACH" "no route"
+	case "$ERR" in *"1.1.1.1:443"*"network:offline"*) ;; *) _fail "the attempt was not reported: $(_ctx)" ;; esac
+	sbp --verbose -- "$PROBE" sendto-udp 8.8.8.8 53
+	case "$ERR" in *"8.8.8.8:53"*"network:offline"*) ;; *) _fail "the datagram was not reported: $(_ctx)" ;; esac
+}
+
+t_inside_loopback_not_reported() { # neighbour: the sandbox's own servers are no violation
+	sbp --verbose -- "$PROBE" connect-tcp 127.0.0.1 9
+	expect_rc 1 "nothing listens on 127.0.0.1:9 inside"
+	case "$ERR" in *"denied connect"*) _fail "a loopback connect was reported: $(_ctx)" ;; esac
+}
+
+t_no_name_resolution_offline() {
+	sbp -- getent hosts debian.org
+	expect_denied "getent hosts offline"
+}

@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -76,41 +75,57 @@ static const char *cgroup_name(int version)
  * the placeholders included). Its own session, stdio on /dev/null, no other
  * fds: it holds nothing of the run open, and no terminal signal of the
  * caller's process group reaches it. */
+static int cmp_fd(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+/* Close every fd above 2 but keep[0..n). */
+static void close_all_but(int *keep, size_t n)
+{
+	qsort(keep, n, sizeof keep[0], cmp_fd);
+	unsigned int from = 3;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+}
+
+#define JANITOR_MAX_FDS 64
+
 static RF_NORETURN void janitor_main(struct rf_cgroup *cg, struct rf_placeholders *ph, int fd)
 {
 	(void)setsid();
-	/* the workspace, opened anew: a lock of our own, taken only at the end */
-	int ws = -1;
-	if (ph && ph->lock_fd >= 0) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/self/fd/%d", ph->lock_fd);
-		ws = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
+	int keep[JANITOR_MAX_FDS];
+	size_t n = 0;
+	keep[n++] = fd;
+	/* the placeholders' directories, opened anew: locks of our own, taken
+	 * only at the end */
+	if (ph)
+		n += rf_placeholders_reopen(ph, keep + n, JANITOR_MAX_FDS - n);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	if (dup2(fd, 3) < 0)
-		_exit(1);
-	if (ws >= 0 && dup2(ws, 4) < 0)
-		_exit(1);
-	syscall(SYS_close_range, ws >= 0 ? 5 : 4, ~0U, 0);
+	close_all_but(keep, n);
 	char c;
-	ssize_t n;
+	ssize_t got;
 	do
-		n = read(3, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1)
+		got = read(fd, &c, 1);
+	while (got < 0 && errno == EINTR);
+	if (got == 1)
 		_exit(0);
 	if (cg->n_dirs)
 		(void)rf_cgroup_remove(cg, 10.0);
-	if (ph && ws >= 0 && flock(4, LOCK_SH) == 0) {
-		/* removes them only if no other run uses the workspace */
-		ph->lock_fd = 4;
+	/* removes them only where no other run holds the directory */
+	if (ph && rf_placeholders_relock(ph) == 0)
 		rf_placeholders_remove(ph);
-	}
 	_exit(0);
 }
 

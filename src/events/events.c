@@ -664,8 +664,8 @@ int rf_events_run_finished(struct rf_events *ev, const struct rf_run_result *r, 
 }
 
 struct emit_ctx {
-	void (*fill)(struct rf_json *, void *);
-	void *arg;
+	void (*fill)(struct rf_json *, void *); // cppcheck-suppress unusedStructMember ; read through a void *
+	void *arg;                              // cppcheck-suppress unusedStructMember ; read through a void *
 };
 
 int rf_events_emit(struct rf_events *ev, const char *type, bool essential,

@@ -355,7 +355,7 @@ bool rf_limits_expired(const struct rf_limits_run *lr)
 
 void rf_limits_kill(const struct rf_limits_run *lr)
 {
-	if (lr->use_cgroup)
+	if (lr && lr->use_cgroup)
 		rf_cgroup_kill(&lr->cg);
 }
 

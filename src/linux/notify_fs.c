@@ -627,7 +627,7 @@ static enum rf_notify_verdict h_fsetxattr(struct rf_notify_call *c)
 static enum rf_notify_verdict h_setxattrat(struct rf_notify_call *c)
 {
 	struct {
-		uint64_t value;
+		uint64_t value; // cppcheck-suppress unusedStructMember ; struct xattr_args of the kernel ABI
 		uint32_t size, flags;
 	} args;
 	unsigned long long at = ARG(c, 2);

@@ -65,7 +65,8 @@ int rf_limits_attach(struct rf_limits_run *lr, pid_t child, struct rf_error *e);
 /* Sandbox side, before no_new_privs: the rlimits. Returns -1 with *e. */
 int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e);
 
-/* Milliseconds until the deadline for poll() (-1: none; 0: expired). */
+/* Milliseconds until the deadline for poll() (-1: none; 0: expired). These
+ * and rf_limits_kill() take NULL for "no limits". */
 int rf_limits_poll_ms(const struct rf_limits_run *lr);
 bool rf_limits_expired(const struct rf_limits_run *lr);
 

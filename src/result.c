@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
+#include "json.h"
 #include "policy.h"
 #include "ringfence.h"
 #include "util.h"
@@ -20,6 +22,77 @@ static json_t *warnings_array(const char *text)
 		p = nl ? nl + 1 : NULL;
 	}
 	return a;
+}
+
+static json_t *opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Each limit with what enforced it: {"pids": 4096, "pids_by": "rlimit", ...};
+ * null where there is no such limit (or it is not enforced). */
+static json_t *limits_object(const struct rf_limits_report *l)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "timeout_s", l->timeout_s > 0 ? json_real(l->timeout_s) : json_null());
+	json_object_set_new(o, "pids", l->pids ? json_integer((json_int_t)l->pids) : json_null());
+	json_object_set_new(o, "pids_by", opt_string(l->pids_by));
+	json_object_set_new(o, "memory_bytes", l->memory_bytes ? json_integer((json_int_t)l->memory_bytes) : json_null());
+	json_object_set_new(o, "memory_by", opt_string(l->memory_by));
+	json_object_set_new(o, "cpus", l->cpus > 0 ? json_real(l->cpus) : json_null());
+	json_object_set_new(o, "cpu_by", opt_string(l->cpu_by));
+	json_object_set_new(o, "memory_per_process_bytes",
+			    l->memory_per_process_bytes ? json_integer((json_int_t)l->memory_per_process_bytes) : json_null());
+	json_object_set_new(o, "memory_per_process_by", opt_string(l->memory_per_process_by));
+	json_object_set_new(o, "tmpfs_bytes", l->tmpfs_bytes ? json_integer((json_int_t)l->tmpfs_bytes) : json_null());
+	return o;
+}
+
+/* A string of the command's choosing as a JSON string (jansson wants UTF-8). */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	cleanup_free char *clean = rf_utf8_sanitize(s, strlen(s));
+	return json_string(clean);
+}
+
+/* "violations": the count, and the first few (docs/events.md). */
+static json_t *violations_object(const struct rf_run_result *r)
+{
+	struct rf_events_summary sum;
+	rf_events_summary(r->events, &sum);
+	json_t *v = json_object();
+	json_object_set_new(v, "count", json_integer((json_int_t)(r->events ? sum.total : r->violations)));
+	json_object_set_new(v, "distinct", json_integer((json_int_t)sum.distinct));
+	json_object_set_new(v, "dropped", json_integer((json_int_t)sum.dropped));
+	json_t *first = json_array();
+	for (size_t i = 0; i < sum.n_first; i++) {
+		const struct rf_violation_info *in = &sum.first[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "operation", jstr(in->operation));
+		json_object_set_new(o, "target", jstr(in->target));
+		if (in->destination)
+			json_object_set_new(o, "destination", jstr(in->destination));
+		json_object_set_new(o, "rule", jstr(in->rule));
+		json_object_set_new(o, "source", jstr(in->source));
+		json_object_set_new(o, "pid", in->pid > 0 ? json_integer(in->pid) : json_null());
+		json_object_set_new(o, "exe", in->exe && *in->exe ? jstr(in->exe) : json_null());
+		json_object_set_new(o, "errno", jstr(in->errname));
+		json_object_set_new(o, "count", json_integer((json_int_t)in->count));
+		json_array_append_new(first, o);
+	}
+	json_object_set_new(v, "first", first);
+	return v;
+}
+
+static json_t *events_object(const struct rf_run_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "run_id", jstr(rf_events_run_id(r->events)));
+	json_object_set_new(o, "sink", jstr(rf_events_sink_name(r->events)));
+	json_object_set_new(o, "error", jstr(rf_events_error(r->events)));
+	return o;
 }
 
 int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, int fd)
@@ -43,6 +116,11 @@ int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, 
 		json_object_set_new(o, "sandbox_mode", json_string(rf_sandbox_mode_name(p->sandbox_mode)));
 		json_object_set_new(o, "network", json_string(rf_network_mode_name(p->network)));
 	}
+	json_object_set_new(o, "timed_out", json_boolean(r->timed_out));
+	json_object_set_new(o, "limits", limits_object(&r->limits));
+	json_object_set_new(o, "violations", violations_object(r));
+	if (r->events)
+		json_object_set_new(o, "events", events_object(r));
 	json_object_set_new(o, "warnings", warnings_array(r->warnings));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);

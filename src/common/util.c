@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,7 @@ void rf_child_die_error(const struct rf_error *e)
 
 void rf_child_die(int errnum, const char *fmt, ...)
 {
-	struct rf_error e;
+	struct rf_error e = {0};
 	va_list ap;
 	va_start(ap, fmt);
 	vformat(&e, errnum, fmt, ap);
@@ -210,10 +211,18 @@ int rf_write_file(const char *path, const char *content, struct rf_error *e)
 
 ssize_t rf_read_file(const char *path, char *buf, size_t cap)
 {
-	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Regular files only, opened without blocking: the supervisor reads
+	 * files a sandbox could have planted (a worktree's gitdir), and a FIFO
+	 * there must not hang the next run. /proc files are regular too. */
+	cleanup_fd int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	size_t len = 0;
+	struct stat st;
 	if (fd < 0 || cap == 0)
 		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
 	while (len + 1 < cap) {
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "rf_limits.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "rf_seccomp.h"
@@ -40,7 +41,7 @@ static int cmp_int(const void *x, const void *y)
  * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	int keep[6];
+	int keep[6] = {0};
 	size_t n = 0;
 	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock};
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
@@ -67,6 +68,9 @@ static void die_if(int rc, struct rf_error *e)
 static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode mode)
 {
 	struct rf_error e = {0};
+	/* resource limits first: everything after inherits them */
+	if (a->limits)
+		die_if(rf_limits_apply_self(a->limits, &e), &e);
 	step(a, "dropping all capabilities and the bounding set");
 	die_if(rf_caps_drop_all(&e), &e);
 
@@ -92,6 +96,7 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 			.private_tmp = a->private_tmp,
 			.inherited_fds = fds,
 			.n_inherited_fds = 3,
+			.exec_allow = a->exec_allow,
 			.scope_abstract_unix = a->landlock_abi >= 6,
 			.scope_signal = a->landlock_abi >= 6,
 			.verbose = a->verbose,
@@ -105,6 +110,8 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 		}
 	} else if (mode == RF_LANDLOCK_ENFORCE) {
 		rf_child_die(0, "Landlock is unavailable: the Landlock-only fallback cannot enforce the policy");
+	} else if (a->exec_allow) {
+		rf_child_die(0, "Landlock is unavailable: the tool list of plan/review mode cannot be enforced");
 	}
 
 	step(a, "loading the seccomp filter");
@@ -178,7 +185,7 @@ void rf_child_namespaces(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot set the hostname");
 
 	step(a, "applying the mount plan");
-	die_if(rf_mount_apply(a->plan, a->verbose, &e), &e);
+	die_if(rf_mount_apply(a->plan, a->limits ? a->limits->tmpfs_bytes : 0, a->verbose, &e), &e);
 
 	if (a->policy->network != RF_NET_ONLINE) {
 		step(a, "network namespace: loopback only");
@@ -235,6 +242,12 @@ void rf_child_landlock_only(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot set the parent-death signal");
 	if (getppid() != parent)
 		_exit(RF_EXIT_SETUP);
+	if (a->limits && a->limits->wait_for_cgroup) {
+		/* the supervisor puts us into the run's cgroup first */
+		char c;
+		if (read(a->sync_rd, &c, 1) != 1)
+			_exit(RF_EXIT_SETUP);
+	}
 	enter_cwd(a);
 	restrict_self(a, RF_LANDLOCK_ENFORCE);
 	exec_command(a);

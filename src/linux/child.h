@@ -10,6 +10,8 @@
 #include "rf_seccomp.h"
 #include "util.h"
 
+struct rf_limits_run;
+
 /* Marks an exec failure on the error pipe (as opposed to a setup failure). */
 #define RF_EXEC_FAILURE_MARK '\x01'
 
@@ -28,8 +30,10 @@ struct rf_child_args {
 	int pty_slave;           /* -1: no pty, fds 0/1/2 pass through */
 	int notify_sock;         /* -1, or where to send the seccomp listener fd */
 	bool pty_inside;         /* namespaces: make the pty in the sandbox's devpts, send the master */
+	const struct rf_limits_run *limits; /* rlimits to set; the tmpfs cap; NULL = none */
 	const int *net_ports;    /* namespaces: listen on 127.0.0.1:PORT inside, send each socket */
 	size_t n_net_ports;      /*   (the proxy, host ports), before the pty master */
+	char *const *exec_allow; /* plan/review: the only files Landlock lets execute (NULL = any) */
 	FILE *verbose;
 	double t0; /* rf_now() when the run began: --verbose shows elapsed ms */
 };

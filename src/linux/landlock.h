@@ -77,6 +77,9 @@ struct rf_landlock_opts {
 	 * skipped. */
 	const int *inherited_fds;
 	size_t n_inherited_fds;
+	/* Plan/review modes (notify_exec.h): when set (NULL-terminated), these
+	 * files alone get the execute right; every other rule loses it. */
+	char *const *exec_allow;
 	bool scope_abstract_unix; /* ABI >= 6, else rf_landlock_apply fails */
 	bool scope_signal;        /* ABI >= 6, else rf_landlock_apply fails */
 	FILE *verbose;            /* when set, one line a rule */

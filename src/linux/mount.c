@@ -15,6 +15,7 @@
  *  4. pivot_root(".", ".") + umount2(MNT_DETACH): the old root is gone, not
  *     merely hidden under a chroot.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -31,8 +32,9 @@
 #include "util.h"
 
 #define ROOT_TMPFS_SIZE "1m"   /* only mount points live there */
-#define TMP_TMPFS_SIZE "50%"   /* of RAM: tmpfs is memory; capped so /tmp cannot eat it all */
+#define SCRATCH_DEFAULT "50%"  /* of RAM, for all writable tmpfs together (see make_scratch) */
 #define SMALL_TMPFS_SIZE "64k" /* /dev, covers */
+#define SCRATCH ".rf-scratch"  /* where the scratch tmpfs sits while the root is assembled */
 #define STAGING "/tmp"         /* where the new root is assembled, in our own mount ns */
 
 static int openat2_path(int dirfd, const char *path, int flags, unsigned long long resolve)
@@ -116,8 +118,40 @@ struct builder {
 	int *trees;      /* per entry: cloned source tree, or -1 */
 	int *covers;     /* per entry: mounts made read-only once everything is in */
 	size_t n_covers;
+	int scratch;     /* the one tmpfs behind every writable tmpfs of the sandbox */
+	unsigned scratch_n;
+	unsigned long long tmpfs_bytes;
 	FILE *verbose;
 };
+
+/* A fresh directory of the scratch tmpfs, cloned as a mount of its own to
+ * be attached where a writable tmpfs belongs. /tmp, /run, /dev/shm and the
+ * cache layers are all directories of one size-capped tmpfs, so that the
+ * sandbox can hold at most that much in memory-backed files altogether,
+ * not that much in each. */
+static int scratch_dir(struct builder *b, mode_t mode, bool noexec, int *dir_fd, struct rf_error *e)
+{
+	char name[32];
+	snprintf(name, sizeof name, "d%u", b->scratch_n++);
+	if (mkdirat(b->scratch, name, mode) < 0 || fchmodat(b->scratch, name, mode, 0) < 0)
+		return rf_fail(e, errno, "cannot create a directory in the sandbox's tmpfs");
+	if (dir_fd) {
+		*dir_fd = openat(b->scratch, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*dir_fd < 0)
+			return rf_fail(e, errno, "cannot open a directory in the sandbox's tmpfs");
+		return 0;
+	}
+	int tree = open_tree(b->scratch, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return rf_fail(e, errno, "cannot clone a directory of the sandbox's tmpfs");
+	/* noexec: plan/review modes (see rf_plan_entry.noexec) */
+	if (set_attrs(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (noexec ? MOUNT_ATTR_NOEXEC : 0), false,
+		      "a tmpfs directory", e) < 0) {
+		close(tree);
+		return -1;
+	}
+	return tree;
+}
 
 /* Is `path`'s parent on a filesystem ringfence created (root tmpfs, a
  * cover, a tmpfs) rather than a bound host tree? Only there may mount
@@ -234,7 +268,7 @@ static int apply_dev(struct builder *b, size_t i, struct rf_error *e)
 	cleanup_fd int pts_mp = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pts_mp < 0 || attach(pts, pts_mp, "/dev/pts", e) < 0)
 		return pts_mp < 0 ? rf_fail(e, errno, "cannot open /dev/pts") : -1;
-	cleanup_fd int shm = new_tmpfs("1777", TMP_TMPFS_SIZE, e);
+	cleanup_fd int shm = scratch_dir(b, 01777, b->plan->v[i].noexec, NULL, e);
 	if (shm < 0)
 		return -1;
 	cleanup_fd int shm_mp = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -272,8 +306,10 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 {
 	const struct rf_plan_entry *en = &b->plan->v[i];
 	int lower = b->trees[i]; /* opened by clone_sources, closed with the trees */
-	cleanup_fd int layer = new_tmpfs("0755", TMP_TMPFS_SIZE, e);
-	if (layer < 0)
+	if (lower < 0)
+		return 0; /* optional and absent */
+	cleanup_fd int layer = -1;
+	if (scratch_dir(b, 0755, false, &layer, e) < 0)
 		return -1;
 	if (mkdirat(layer, "upper", 0755) < 0 || mkdirat(layer, "work", 0755) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
@@ -330,7 +366,7 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 		if (dest < 0)
 			return -1;
 		bool sticky = strcmp(en->path, "/run") != 0;
-		cleanup_fd int fs = new_tmpfs(sticky ? "1777" : "0755", TMP_TMPFS_SIZE, e);
+		cleanup_fd int fs = scratch_dir(b, sticky ? 01777 : 0755, en->noexec, NULL, e);
 		if (fs < 0)
 			return -1;
 		return attach(fs, dest, en->path, e);
@@ -356,9 +392,18 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 			return -1;
 		int cover;
 		if (dir) {
-			/* an empty mode-000 tmpfs, made read-only after nested
-			 * entries (a worktree's git dir) have been mounted in it */
-			cover = new_fs("tmpfs", (const char *const[]){"mode", "0000", "size", SMALL_TMPFS_SIZE, NULL},
+			/* An empty tmpfs, made read-only after nested entries (a
+			 * linked worktree's common git dir inside the hidden source
+			 * checkout) have been mounted in it. Mode 000, or 111 when
+			 * it holds such entries: they must be reachable, and the
+			 * command has no capability to search a mode-000 dir. Not
+			 * listable either way, and nothing else is in it. */
+			bool nested = false;
+			for (size_t k = i + 1; k < b->plan->n && !nested; k++)
+				nested = b->plan->v[k].kind != RF_PLAN_SYMLINK && strcmp(b->plan->v[k].path, en->path) != 0 &&
+					 rf_path_is_within(b->plan->v[k].path, en->path);
+			cover = new_fs("tmpfs",
+				       (const char *const[]){"mode", nested ? "0111" : "0000", "size", SMALL_TMPFS_SIZE, NULL},
 				       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 		} else {
 			cover = open_tree(b->root, ".rf-cover", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -400,6 +445,8 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 	for (size_t i = 0; i < b->plan->n; i++) {
 		const struct rf_plan_entry *en = &b->plan->v[i];
 		if (en->kind == RF_PLAN_CACHE) {
+			if (en->optional && access(en->path, F_OK) < 0)
+				continue; /* its placeholder could not be made */
 			/* the overlay's lower layer, opened while still visible */
 			b->trees[i] = open_source(en->path, e);
 			if (b->trees[i] < 0)
@@ -413,12 +460,46 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 			attrs |= MOUNT_ATTR_RDONLY;
 		if (strcmp(en->path, "/") == 0)
 			attrs = MOUNT_ATTR_NOSUID; /* danger-full-access: the host's /dev must keep working */
+		if (en->noexec)
+			attrs |= MOUNT_ATTR_NOEXEC; /* plan/review: see rf_plan_entry.noexec */
 		if (en->optional && access(en->path, F_OK) < 0)
 			continue;
 		b->trees[i] = clone_tree(en->path, true, attrs, e);
 		if (b->trees[i] < 0)
 			return rf_fail_wrap(e, "cannot prepare %s [%s]", en->path, en->rule);
 	}
+	return 0;
+}
+
+/* The scratch tmpfs, attached at SCRATCH in the new root while the plan is
+ * applied (a clone can only be taken of an attached mount), detached again
+ * by drop_scratch before the root is sealed. */
+static int make_scratch(struct builder *b, int root_mnt, struct rf_error *e)
+{
+	char size[32];
+	if (b->tmpfs_bytes)
+		snprintf(size, sizeof size, "%llu", b->tmpfs_bytes);
+	else
+		snprintf(size, sizeof size, "%s", SCRATCH_DEFAULT);
+	cleanup_fd int fs = new_tmpfs("0700", size, e);
+	if (fs < 0)
+		return -1;
+	if (mkdirat(root_mnt, SCRATCH, 0700) < 0)
+		return rf_fail(e, errno, "cannot create the sandbox's tmpfs mount point");
+	if (move_mount(fs, "", root_mnt, SCRATCH, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return rf_fail(e, errno, "cannot attach the sandbox's tmpfs");
+	b->scratch = rf_steal_fd(&fs);
+	return 0;
+}
+
+static int drop_scratch(struct builder *b, struct rf_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d/" SCRATCH, b->covers[0]);
+	if (umount2(path, MNT_DETACH) < 0)
+		return rf_fail(e, errno, "cannot detach the sandbox's tmpfs from the new root");
+	if (unlinkat(b->covers[0], SCRATCH, AT_REMOVEDIR) < 0)
+		return rf_fail(e, errno, "cannot remove the sandbox's tmpfs mount point");
 	return 0;
 }
 
@@ -438,7 +519,7 @@ static int make_root(struct builder *b, struct rf_error *e)
 	cleanup_fd int cf = openat(root_mnt, ".rf-cover", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
 	if (cf < 0 || fchmod(cf, 0) < 0)
 		return rf_fail(e, errno, "cannot create the cover file");
-	return 0;
+	return make_scratch(b, root_mnt, e);
 }
 
 /* 5. pivot_root(".", ".") stacks the old root on top of the new one;
@@ -469,6 +550,8 @@ static int build_and_pivot(struct builder *b, struct rf_error *e)
 		if (apply_entry(b, i, e) < 0)
 			return -1;
 	}
+	if (drop_scratch(b, e) < 0)
+		return -1;
 	if (unlinkat(b->covers[0], ".rf-cover", 0) < 0)
 		return rf_fail(e, errno, "cannot remove the cover file");
 	/* 4. seal: covers and the root tmpfs become read-only */
@@ -479,9 +562,9 @@ static int build_and_pivot(struct builder *b, struct rf_error *e)
 	return pivot(b, e);
 }
 
-int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e)
+int rf_mount_apply(const struct rf_plan *plan, unsigned long long tmpfs_bytes, FILE *verbose, struct rf_error *e)
 {
-	struct builder b = {.plan = plan, .root = -1, .verbose = verbose};
+	struct builder b = {.plan = plan, .root = -1, .scratch = -1, .tmpfs_bytes = tmpfs_bytes, .verbose = verbose};
 	b.trees = rf_xcalloc(plan->n, sizeof *b.trees);
 	b.covers = rf_xcalloc(plan->n + 2, sizeof *b.covers);
 	for (size_t i = 0; i < plan->n; i++)
@@ -494,6 +577,8 @@ int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e
 		close(b.covers[k]);
 	if (b.root >= 0)
 		close(b.root);
+	if (b.scratch >= 0)
+		close(b.scratch);
 	free(b.trees);
 	free(b.covers);
 	return rc;
@@ -501,16 +586,63 @@ int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e
 
 /* ---- placeholders (supervisor side) ---- */
 
-static void remember(struct rf_placeholders *ph, const struct rf_plan_entry *en)
+/* The lock on the directory holding `path`, shared, taken once per
+ * directory: two fds of ours on one directory would make our own shared lock
+ * stand in the way of the exclusive one at the end. */
+static int lock_parent(struct rf_placeholders *ph, const char *path, size_t *out, struct rf_error *e)
 {
+	cleanup_free char *parent = rf_xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = openat2_path(AT_FDCWD, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			      RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return rf_fail(e, errno, "cannot open %s to lock the protected path %s", parent, path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		return rf_fail(e, err, "cannot inspect %s", parent);
+	}
+	for (size_t i = 0; i < ph->n_locks; i++) {
+		if (ph->locks[i].dev == st.st_dev && ph->locks[i].ino == st.st_ino) {
+			close(fd);
+			*out = i;
+			return 0;
+		}
+	}
+	if (flock(fd, LOCK_SH) < 0) {
+		int err = errno;
+		close(fd);
+		return rf_fail(e, err, "cannot lock %s", parent);
+	}
+	ph->locks = rf_xrealloc(ph->locks, (ph->n_locks + 1) * sizeof *ph->locks);
+	ph->locks[ph->n_locks] = (struct rf_placeholder_lock){.dev = st.st_dev, .ino = st.st_ino, .fd = fd};
+	*out = ph->n_locks++;
+	return 0;
+}
+
+static int remember(struct rf_placeholders *ph, const struct rf_plan_entry *en, struct rf_error *e)
+{
+	size_t lock = 0;
+	if (lock_parent(ph, en->path, &lock, e) < 0)
+		return -1;
 	ph->paths = rf_xrealloc(ph->paths, (ph->n + 1) * sizeof *ph->paths);
 	ph->is_dir = rf_xrealloc(ph->is_dir, (ph->n + 1) * sizeof *ph->is_dir);
 	ph->content = rf_xrealloc(ph->content, (ph->n + 1) * sizeof *ph->content);
+	ph->lock_of = rf_xrealloc(ph->lock_of, (ph->n + 1) * sizeof *ph->lock_of);
 	ph->paths[ph->n] = rf_xstrdup(en->path);
 	ph->is_dir[ph->n] = en->is_dir;
 	ph->content[ph->n] = en->content;
+	ph->lock_of[ph->n] = lock;
 	ph->n++;
+	return 0;
 }
+
+#define PLACEHOLDER_TMP ".ringfence-new."
 
 /* Create a placeholder so that it appears complete or not at all: made under
  * a temporary name, marked, then renamed into place without replacing
@@ -528,7 +660,7 @@ static int create_one(const struct rf_plan_entry *en, struct rf_error *e)
 	if (pfd < 0)
 		return rf_fail(e, errno, "cannot create placeholder for protected path %s", en->path);
 	char tmp[64];
-	snprintf(tmp, sizeof tmp, ".ringfence-new.%d.%s", (int)getpid(), en->is_dir ? "d" : "f");
+	snprintf(tmp, sizeof tmp, PLACEHOLDER_TMP "%d.%s", (int)getpid(), en->is_dir ? "d" : "f");
 	if (en->is_dir) {
 		if (mkdirat(pfd, tmp, 0755) < 0)
 			return rf_fail(e, errno, "cannot create placeholder %s", en->path);
@@ -568,6 +700,13 @@ int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, stru
 		return rf_fail(e, errno, "cannot open workspace %s", workspace);
 	if (flock(ph->lock_fd, LOCK_SH) < 0)
 		return rf_fail(e, errno, "cannot lock workspace %s", workspace);
+	/* it is also the lock of the placeholders directly in the workspace */
+	struct stat st;
+	if (fstat(ph->lock_fd, &st) < 0)
+		return rf_fail(e, errno, "cannot inspect workspace %s", workspace);
+	ph->locks = rf_xcalloc(1, sizeof *ph->locks);
+	ph->locks[0] = (struct rf_placeholder_lock){.dev = st.st_dev, .ino = st.st_ino, .fd = ph->lock_fd};
+	ph->n_locks = 1;
 	return 0;
 }
 
@@ -575,12 +714,28 @@ int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *p
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
+		if (en->kind == RF_PLAN_CACHE) {
+			/* A missing cache's placeholder is a convenience: when the
+			 * home refuses it, the run goes on without that cache. An
+			 * existing one may be another run's placeholder. */
+			if (remember(ph, en, e) < 0)
+				return -1;
+			struct rf_error ignored = {0};
+			if (en->missing)
+				(void)create_one(en, &ignored);
+			continue;
+		}
 		if (en->kind != RF_PLAN_PROTECT)
 			continue;
 		/* every protected path is a candidate for removal at the end: it
 		 * may be a placeholder another run made */
-		remember(ph, en);
-		if (en->missing && create_one(en, e) < 0)
+		if (remember(ph, en, e) < 0)
+			return -1;
+		/* Seen when the plan was made, but removed since by the last run
+		 * out before we held its directory's lock: make it again. */
+		struct stat st;
+		bool gone = !en->missing && lstat(en->path, &st) < 0 && errno == ENOENT;
+		if ((en->missing || gone) && create_one(en, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -602,14 +757,50 @@ static bool is_placeholder(const char *path, bool is_dir, const char *content)
 	       rf_read_file(path, buf, sizeof buf) >= 0 && strcmp(buf, content) == 0;
 }
 
+/* A supervisor killed between making a placeholder under its temporary name
+ * and renaming it leaves the temporary name behind. Under the exclusive
+ * lock no other run is making one, so every temporary name in the
+ * placeholders' directories is such a leftover: an empty directory, or a
+ * file no bigger than a placeholder's content. */
+static void remove_stale_temporaries(const char *dir)
+{
+	cleanup_fd int dfd = openat2_path(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+					  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (dfd < 0)
+		return;
+	int scan = dup(dfd);
+	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	if (!d) {
+		if (scan >= 0)
+			close(scan);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (strncmp(de->d_name, PLACEHOLDER_TMP, strlen(PLACEHOLDER_TMP)) != 0 || n < 2 || de->d_name[n - 2] != '.')
+			continue;
+		struct stat st;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (de->d_name[n - 1] == 'd' && S_ISDIR(st.st_mode))
+			(void)unlinkat(dfd, de->d_name, AT_REMOVEDIR); /* only if empty */
+		else if (de->d_name[n - 1] == 'f' && S_ISREG(st.st_mode) && st.st_size <= 128)
+			(void)unlinkat(dfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 void rf_placeholders_remove(struct rf_placeholders *ph)
 {
-	/* Only the last run out (exclusive lock) removes, deepest first. */
-	bool last_out = ph->lock_fd >= 0 && flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0;
-	for (size_t k = ph->n; last_out && k-- > 0;) {
+	/* Only the last run out (the exclusive lock on the placeholder's
+	 * directory) removes, deepest first. */
+	for (size_t i = 0; i < ph->n_locks; i++)
+		ph->locks[i].exclusive = flock(ph->locks[i].fd, LOCK_EX | LOCK_NB) == 0;
+	for (size_t k = ph->n; k-- > 0;) {
 		/* entries come sorted parents first; walk back for deepest first */
 		const char *path = ph->paths[k];
-		if (!is_placeholder(path, ph->is_dir[k], ph->content[k]))
+		if (!ph->locks[ph->lock_of[k]].exclusive || !is_placeholder(path, ph->is_dir[k], ph->content[k]))
 			continue;
 		if (ph->is_dir[k]) {
 			(void)rmdir(path); /* fails, as it should, if anything was put in it */
@@ -617,15 +808,40 @@ void rf_placeholders_remove(struct rf_placeholders *ph)
 			(void)unlink(path);
 		}
 	}
+	/* under the directory's exclusive lock no other run is making one */
+	for (size_t k = 0; k < ph->n; k++) {
+		if (!ph->locks[ph->lock_of[k]].exclusive)
+			continue;
+		cleanup_free char *dir = rf_xstrdup(ph->paths[k]);
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			continue;
+		*slash = '\0';
+		bool seen = false; /* each directory once */
+		for (size_t j = 0; j < k && !seen; j++) {
+			size_t dl = strlen(dir);
+			seen = strncmp(ph->paths[j], dir, dl) == 0 && ph->paths[j][dl] == '/' && !strchr(ph->paths[j] + dl + 1, '/');
+		}
+		if (!seen)
+			remove_stale_temporaries(dir);
+	}
 	for (size_t k = 0; k < ph->n; k++)
 		free(ph->paths[k]);
 	free(ph->paths);
 	free(ph->is_dir);
 	free(ph->content);
+	free(ph->lock_of);
 	ph->paths = NULL;
 	ph->is_dir = NULL;
 	ph->content = NULL;
+	ph->lock_of = NULL;
 	ph->n = 0;
+	for (size_t i = 0; i < ph->n_locks; i++)
+		if (ph->locks[i].fd != ph->lock_fd)
+			close(ph->locks[i].fd);
+	free(ph->locks);
+	ph->locks = NULL;
+	ph->n_locks = 0;
 	if (ph->lock_fd >= 0)
 		close(ph->lock_fd);
 	ph->lock_fd = -1;

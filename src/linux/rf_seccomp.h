@@ -30,6 +30,19 @@ struct rf_seccomp_opts {
 	 * supervisor's user-notification listener (supervisor.c): that is where
 	 * unix path sockets outside the writable roots are refused, race-free. */
 	bool notify_connect;
+	/* Send write-intent file calls to the listener (notify_fs.c): open and
+	 * openat when their flags ask for write, create or truncate (tested in
+	 * the BPF, so read-only opens never leave the kernel), creat, openat2,
+	 * mkdir, mknod, unlink, rmdir, rename, link, symlink, chmod, chown,
+	 * truncate, utimes, setxattr, removexattr and their *at/f* forms.
+	 * That is where denied writes are reported. */
+	bool notify_fs;
+	/* Send every open/openat/openat2 to the listener whatever its flags
+	 * (--audit-reads): reads of hidden paths are reported too. */
+	bool audit_reads;
+	/* Send execve() and execveat() to the listener: plan/review modes check
+	 * the program and its arguments against the tool list (notify_exec.c). */
+	bool notify_exec;
 };
 
 struct rf_seccomp_prog {
@@ -49,15 +62,31 @@ int rf_seccomp_compile(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *
  * test that proves the generated tables match it). */
 int rf_seccomp_compile_fresh(const struct rf_seccomp_opts *o, struct rf_seccomp_prog *prog, struct rf_error *e);
 
-/* Index of an option combination in the generated tables. */
-#define RF_SECCOMP_VARIANTS 8
+/* Index of an option combination in the generated tables: one bit an
+ * option (add a bit: a line in each function, and double the count). */
+#define RF_SECCOMP_VARIANTS 64
 static inline unsigned rf_seccomp_variant(const struct rf_seccomp_opts *o)
 {
-	return (o && o->deny_inet ? 1u : 0u) | (o && o->deny_unix_socket ? 2u : 0u) | (o && o->notify_connect ? 4u : 0u);
+	unsigned v = 0;
+	if (!o)
+		return 0;
+	v |= o->deny_inet ? 1u << 0 : 0;
+	v |= o->deny_unix_socket ? 1u << 1 : 0;
+	v |= o->notify_connect ? 1u << 2 : 0;
+	v |= o->notify_fs ? 1u << 3 : 0;
+	v |= o->audit_reads ? 1u << 4 : 0;
+	v |= o->notify_exec ? 1u << 5 : 0;
+	return v;
 }
 static inline struct rf_seccomp_opts rf_seccomp_variant_opts(unsigned v)
 {
-	struct rf_seccomp_opts o = {.deny_inet = v & 1u, .deny_unix_socket = (v & 2u) != 0, .notify_connect = (v & 4u) != 0};
+	struct rf_seccomp_opts o = {0};
+	o.deny_inet = (v & 1u << 0) != 0;
+	o.deny_unix_socket = (v & 1u << 1) != 0;
+	o.notify_connect = (v & 1u << 2) != 0;
+	o.notify_fs = (v & 1u << 3) != 0;
+	o.audit_reads = (v & 1u << 4) != 0;
+	o.notify_exec = (v & 1u << 5) != 0;
 	return o;
 }
 /* Sandbox child: install *prog with seccomp(SECCOMP_SET_MODE_FILTER, 0).

@@ -27,7 +27,10 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "config.h"
 #include "landlock.h"
+#include "rf_limits.h"
+#include "notify_exec.h"
 #include "plan.h"
 #include "policy.h"
 #include "proxy.h"
@@ -35,6 +38,7 @@
 #include "sandbox.h"
 #include "supervisor.h"
 #include "rf_seccomp.h"
+#include "run_events.h"
 #include "util.h"
 
 extern char **environ;
@@ -128,7 +132,23 @@ struct supervisor {
 	int child_wstatus;
 	bool have_report;
 	int report;        /* the command's wait status as reported by init */
+	struct rf_limits_run *limits; /* the deadline; the run's cgroup */
+	bool timed_out;
+	struct rf_events *events; /* a failing event sink stops the run */
+	bool events_stopped;
 };
+
+/* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
+ * it; without one the command leads its own process group; the run's
+ * cgroup, where there is one, catches anything else. */
+static void kill_on_timeout(struct supervisor *s)
+{
+	s->timed_out = true;
+	if (!s->child_is_init)
+		(void)kill(-s->child, SIGKILL);
+	(void)kill(s->child, SIGKILL);
+	rf_limits_kill(s->limits);
+}
 
 static void pump(int from, int to, bool *open_flag)
 {
@@ -148,8 +168,8 @@ static void supervise(struct supervisor *s)
 	bool stdin_open = s->pty != NULL, master_open = s->pty != NULL;
 	bool status_open = s->status_rd >= 0;
 	while (!s->child_done || master_open || status_open) {
-		struct pollfd pf[5];
-		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1;
+		struct pollfd pf[7];
+		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1, i_events = -1, n_events = 0;
 		pf[i_sig = n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
 		if (stdin_open && !s->child_done)
 			pf[i_in = n++] = (struct pollfd){.fd = s->pty->tty, .events = POLLIN};
@@ -159,9 +179,18 @@ static void supervise(struct supervisor *s)
 			pf[i_status = n++] = (struct pollfd){.fd = s->status_rd, .events = POLLIN};
 		if (s->notifier && !s->child_done)
 			pf[i_notify = n++] = (struct pollfd){.fd = s->notifier->fd, .events = POLLIN};
+		if (!s->child_done && !s->events_stopped) {
+			i_events = n;
+			n_events = rf_events_poll_fds(s->events, pf + n, 2);
+			n += n_events;
+		}
 		/* once the child is gone, drain the pty without blocking forever */
-		int timeout = s->child_done ? 0 : -1;
+		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
+		if (!s->child_done && !s->timed_out && rf_limits_expired(s->limits)) {
+			kill_on_timeout(s);
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 && s->child_done) {
@@ -198,6 +227,11 @@ static void supervise(struct supervisor *s)
 				}
 			}
 		}
+		if (n_events && rf_events_check(s->events, pf + i_events, n_events) && !s->events_stopped) {
+			/* the event sink failed (FAIL mode): nothing goes on unobserved */
+			s->events_stopped = true;
+			(void)kill(s->child, SIGKILL);
+		}
 		if (i_notify >= 0 && (pf[i_notify].revents & POLLIN))
 			rf_notifier_handle(s->notifier);
 		else if (i_notify >= 0 && (pf[i_notify].revents & (POLLHUP | POLLERR)))
@@ -206,6 +240,7 @@ static void supervise(struct supervisor *s)
 			pump(s->pty->tty, s->pty->master, &stdin_open);
 		if (i_master >= 0 && (pf[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
 			pump(s->pty->master, 1, &master_open);
+		rf_events_tick(s->events);
 		if (i_status >= 0 && (pf[i_status].revents & (POLLIN | POLLHUP | POLLERR))) {
 			int st;
 			ssize_t got = read(s->status_rd, &st, sizeof st);
@@ -219,11 +254,30 @@ static void supervise(struct supervisor *s)
 	}
 }
 
-/* Read the error pipe until EOF: empty means the command was exec'd. */
-static ssize_t read_setup_error(int fd, char *buf, size_t cap)
+/* Read the error pipe until EOF: empty means the command was exec'd.
+ * Returns -2 when the run's deadline passes first. The seccomp listener,
+ * when there is one, is served meanwhile: in plan/review mode the
+ * command's very first execve waits for the supervisor's verdict. */
+static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr, struct rf_notifier *n)
 {
 	size_t len = 0;
+	bool serve = n && n->fd >= 0;
+	buf[0] = '\0';
 	for (;;) {
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? n->fd : -1, .events = POLLIN}};
+		int pr = poll(pf, 2, rf_limits_poll_ms(lr));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0 || rf_limits_expired(lr))
+			return -2;
+		if (pr < 0)
+			break;
+		if (pf[1].revents & POLLIN)
+			rf_notifier_handle(n);
+		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+			serve = false;
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -238,8 +292,9 @@ static ssize_t read_setup_error(int fd, char *buf, size_t cap)
 }
 
 /* Kill everything the command left behind when there is no pid namespace
- * to do it: as child subreaper, orphans were reparented to us. */
-static void kill_descendants(void)
+ * to do it: as child subreaper, orphans were reparented to us. The
+ * cgroup janitor (`spare`) is ours too, and stays. */
+static void kill_descendants(pid_t spare)
 {
 	for (int round = 0; round < 100; round++) {
 		bool any = false;
@@ -257,14 +312,16 @@ static void kill_descendants(void)
 				continue;
 			char *rp = strrchr(buf, ')');
 			int ppid = 0;
-			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self && atoi(de->d_name) != spare) {
 				(void)kill((pid_t)atoi(de->d_name), SIGKILL);
 				any = true;
 			}
 		}
 		closedir(d);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			any = true;
+		pid_t w;
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+			if (w != spare)
+				any = true;
 		if (!any)
 			return;
 		usleep(1000);
@@ -288,7 +345,11 @@ struct run {
 	int err_p[2], sync_p[2], status_p[2];
 	int notify_sk[2]; /* pid 1 hands the seccomp listener over */
 	struct rf_notifier notifier;
+	struct rf_exec_tools tools;   /* plan/review: the tool list resolved (notify_exec.c) */
+	bool exec_restricted;
 	struct rf_events *events;
+	struct rf_limits_run limits;
+	bool own_events;   /* made here (no options.events) */
 	int sigfd;
 	sigset_t old_sigs;
 	bool sigs_blocked;
@@ -323,7 +384,10 @@ static void run_release(struct run *run)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
-	rf_events_free(run->events);
+	if (run->own_events)
+		rf_events_free(run->events);
+	/* the sandbox is gone by now: its cgroup goes too */
+	rf_limits_release(&run->limits, run->r);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -347,6 +411,7 @@ static void run_release(struct run *run)
 			waitpid(rm, NULL, 0);
 	}
 	rf_seccomp_prog_free(&run->prog);
+	rf_exec_tools_free(&run->tools);
 	rf_strv_free(&run->env);
 	rf_plan_free(&run->plan);
 	free(run->cwd);
@@ -388,7 +453,10 @@ static int prepare_channels(struct run *run, struct rf_error *e)
 static int start_namespaces(struct run *run, struct rf_error *e)
 {
 	const rf_policy *p = run->p;
-	struct rf_seccomp_opts so = {.notify_connect = true};
+	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_NAMESPACES, run->t0, run->r, e) < 0)
+		return -1;
+	struct rf_seccomp_opts so = {.notify_connect = true, .notify_fs = run->o->audit != RF_AUDIT_OFF,
+				     .audit_reads = run->o->audit == RF_AUDIT_READS, .notify_exec = run->exec_restricted};
 	if (rf_seccomp_compile(&so, &run->prog, e) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, run->notify_sk) < 0)
@@ -416,6 +484,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
 		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
 		rf_placeholders_remove(&run->ph);
+		rf_limits_abandon(&run->limits);
 		close_fd(&run->notify_sk[0]);
 		close_fd(&run->notify_sk[1]);
 		run->args.notify_sock = -1;
@@ -467,6 +536,16 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 		return rf_fail(e, 0, "cannot enforce network allowlist: %s, so there is no network namespace "
 				     "(use --network offline or online)",
 			       r->fallback_reason);
+	if (!rf_policy_allow_fallback(p))
+		return rf_fail(e, 0, "cannot sandbox: %s, and the fallback to Landlock + seccomp only is turned off "
+				     "(backend.allow_fallback = false, %s)",
+			       r->fallback_reason, rf_setting_source(p, RF_SET_ALLOW_FALLBACK));
+	if (run->exec_restricted)
+		return rf_fail(e, 0, "cannot enforce %s mode: %s, and without a mount namespace the places the "
+				     "command can write cannot be made noexec (the tool list would not hold)",
+			       rf_conversation_mode_name(rf_policy_conversation_mode(p)), r->fallback_reason);
+	if (rf_limits_prepare(&run->limits, p, RF_LIMITS_LANDLOCK, run->t0, r, e) < 0)
+		return -1;
 	strcpy(run->private_tmp, "/tmp/ringfence-tmp.XXXXXX");
 	if (!mkdtemp(run->private_tmp)) {
 		run->private_tmp[0] = '\0';
@@ -497,6 +576,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 static int start_unsandboxed(struct run *run, struct rf_error *e)
 {
 	warn(run->r, "backend = none: the command runs WITHOUT any sandbox (development only)");
+	if (rf_limits_prepare(&run->limits, run->p, RF_LIMITS_NONE, run->t0, run->r, e) < 0)
+		return -1;
 	if (run->p->network != RF_NET_ONLINE)
 		warn(run->r, "backend = none: network %s is not enforced (the host network is reachable)",
 		     rf_network_mode_name(run->p->network));
@@ -508,24 +589,83 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	return fork_child(run, rf_child_unsandboxed, e);
 }
 
+static int start_proxy(struct run *run, struct rf_error *e);
+
+/* Namespaces: what pid 1 hands over before it forks the command, in its
+ * order: the listeners inside the network namespace (proxy, host ports),
+ * the pty master (when it made one), the seccomp listener. If it failed
+ * before, the reason is on the error pipe. */
+static int receive_from_init(struct run *run, struct rf_error *e)
+{
+	const char *what = NULL;
+	/* the listeners of the proxy and the host ports come first */
+	if (start_proxy(run, e) < 0) {
+		char msg[1100];
+		if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+			return rf_fail(e, 0, "%s", msg);
+		return -1;
+	}
+	if (run->args.pty_inside) {
+		int master = rf_recv_fd(run->notify_sk[0]);
+		if (master < 0)
+			what = "the pseudo-terminal";
+		else {
+			rf_pty_adopt(&run->pty, master);
+			run->have_pty = true;
+		}
+	}
+	if (!what && run->notify_sk[0] >= 0) {
+		int listener = rf_recv_fd(run->notify_sk[0]);
+		if (listener < 0)
+			what = "the seccomp listener";
+		else if (rf_notifier_init(&run->notifier, listener, &run->plan, run->p->network == RF_NET_ONLINE,
+					  run->events, e) < 0)
+			return -1;
+		else
+			run->notifier.exec = run->exec_restricted ? &run->tools : NULL;
+	}
+	if (!what && run->notifier.fd >= 0) {
+		/* a direct connect past the proxy fails in the kernel (no route);
+		 * the listener reports it */
+		if (run->p->network != RF_NET_ONLINE)
+			run->notifier.inet_rule = run->p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
+		if (run->o->audit != RF_AUDIT_OFF &&
+		    rf_notifier_watch_fs(&run->notifier, run->child, run->o->audit == RF_AUDIT_READS, e) < 0)
+			return -1;
+	}
+	if (!what)
+		return 0;
+	int err = errno;
+	char msg[1100];
+	if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+		return rf_fail(e, 0, "%s", msg);
+	return rf_fail(e, err, "cannot receive %s from the sandbox", what);
+}
+
 /* After the fork: id maps, the go signal, and the exec verdict. */
 static int release_child(struct run *run, struct rf_error *e)
 {
 	close_fd(&run->err_p[1]);
 	close_fd(&run->sync_p[0]);
 	close_fd(&run->status_p[1]);
-	if (run->use_ns) {
-		if (rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
-			return -1;
-		if (rf_write_all(run->sync_p[1], "1", 1) < 0)
-			return rf_fail(e, errno, "cannot start the sandbox");
-	}
+	if (run->use_ns && rf_write_id_maps(run->child, getuid(), getgid(), e) < 0)
+		return -1;
+	/* the run's cgroup holds the child before it runs anything */
+	if (rf_limits_attach(&run->limits, run->child, e) < 0)
+		return -1;
+	if ((run->use_ns || run->limits.wait_for_cgroup) && rf_write_all(run->sync_p[1], "1", 1) < 0)
+		return rf_fail(e, errno, "cannot start the sandbox");
 	close_fd(&run->sync_p[1]);
 	if (run->have_pty)
 		close_fd(&run->pty.slave);
+	if (run->use_ns && receive_from_init(run, e) < 0)
+		return -1;
 
 	char msg[1100];
-	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg);
+	ssize_t mlen = read_setup_error(run->err_p[0], msg, sizeof msg, &run->limits,
+					run->notifier.fd >= 0 ? &run->notifier : NULL);
+	if (mlen == -2)
+		return 2; /* the deadline passed during set-up */
 	if (mlen > 0 && msg[0] == RF_EXEC_FAILURE_MARK) {
 		warn(run->r, "%s", msg + 1);
 		return 1;
@@ -639,17 +779,52 @@ static int run_steps(struct run *run, struct rf_error *e)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
+	/* an untrusted workspace config must not have widened anything */
+	if (rf_config_check_plan(p, &run->plan, e) < 0)
+		return -1;
 	if (o->verbose) {
 		fprintf(o->verbose, "ringfence: [%7.2f ms] plan built\n", (rf_now() - run->t0) * 1e3);
 		rf_plan_describe(&run->plan, o->verbose);
 	}
 	run->landlock_abi = rf_landlock_abi();
+	/* The caller's cwd when the sandbox shows that very directory (a bound
+	 * host tree), else the workspace: under a fresh filesystem (/tmp, /run)
+	 * the same path is an empty private directory, not the caller's. */
 	run->cwd = o->cwd ? rf_xstrdup(o->cwd) : getcwd(NULL, 0);
-	if (!run->cwd || rf_plan_lookup(&run->plan, run->cwd).access == RF_ACCESS_NONE) {
+	const struct rf_plan_entry *cwd_en = run->cwd ? rf_plan_lookup(&run->plan, run->cwd).entry : NULL;
+	if (!cwd_en || (cwd_en->kind != RF_PLAN_BIND_RO && cwd_en->kind != RF_PLAN_BIND_RW &&
+			cwd_en->kind != RF_PLAN_PROTECT && cwd_en->kind != RF_PLAN_CACHE)) {
 		free(run->cwd);
 		run->cwd = rf_xstrdup(run->plan.workspace);
 	}
-	run->events = rf_events_new(o->verbose);
+	if (!run->events) {
+		run->events = rf_events_new(o->verbose);
+		run->own_events = true;
+	}
+	const struct rf_strv *cw = rf_config_warnings(p);
+	for (size_t i = 0; cw && i < cw->n; i++)
+		warn(r, "%s", cw->v[i]);
+	if (rf_policy_tools(p)) {
+		/* plan/review: only the mode's tools may run */
+		if (p->backend == RF_BACKEND_NONE)
+			return rf_fail(e, 0, "cannot enforce %s mode with backend = none (no sandbox at all)",
+				       rf_conversation_mode_name(rf_policy_conversation_mode(p)));
+		if (run->landlock_abi < 1)
+			return rf_fail(e, 0, "cannot enforce %s mode: Landlock is unavailable, and it is what limits execution to the tool list",
+				       rf_conversation_mode_name(rf_policy_conversation_mode(p)));
+		if (rf_exec_tools_resolve(&run->tools, rf_policy_tools(p), &run->plan, o->envp, e) < 0)
+			return -1;
+		run->tools.mode = rf_policy_conversation_mode(p);
+		run->tools.list_source = rf_setting_source(p, run->tools.mode == RF_MODE_REVIEW ? RF_SET_REVIEW_TOOLS
+												 : RF_SET_PLAN_TOOLS);
+		run->exec_restricted = true;
+		for (size_t i = 0; i < run->tools.warnings.n; i++)
+			warn(r, "%s", run->tools.warnings.v[i]);
+		if (o->verbose)
+			for (size_t i = 0; i < run->tools.exec_allow.n; i++)
+				fprintf(o->verbose, "ringfence: %s mode: may execute %s\n",
+					rf_conversation_mode_name(run->tools.mode), run->tools.exec_allow.v[i]);
+	}
 	if (plan_network(run, e) < 0 || prepare_channels(run, e) < 0)
 		return -1;
 	run->args = (struct rf_child_args){
@@ -663,6 +838,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_wr = run->status_p[1],
 		.pty_slave = -1,
 		.notify_sock = -1,
+		.limits = &run->limits,
+		.exec_allow = run->exec_restricted ? run->tools.exec_allow.v : NULL,
 		.verbose = o->verbose,
 		.t0 = run->t0,
 	};
@@ -684,41 +861,30 @@ static int run_steps(struct run *run, struct rf_error *e)
 	r->landlock_abi = p->backend == RF_BACKEND_NONE ? 0 : run->landlock_abi;
 	if (run->use_ns && run->landlock_abi == 0)
 		warn(r, "Landlock is unavailable: the filesystem policy rests on mount namespaces alone");
+	if (!run->use_ns && p->backend != RF_BACKEND_NONE && o->audit != RF_AUDIT_OFF)
+		warn(r, "fallback: denied file operations are not reported (no seccomp listener in this rung)");
+	if (rf_run_events_started(run->events, p, &run->plan, o, r, run->cwd,
+				  rf_run_audit_name(o->audit, run->use_ns), e) < 0) {
+		kill_child(run);
+		return -1;
+	}
 
 	int released = release_child(run, e);
 	if (released < 0) {
 		kill_child(run);
 		return -1;
 	}
-	if (start_proxy(run, e) < 0) {
+	if (released == 2) {
+		struct supervisor s = {.child = run->child, .child_is_init = run->use_ns, .limits = &run->limits};
+		kill_on_timeout(&s);
 		kill_child(run);
-		return -1;
-	}
-	if (run->args.pty_inside) {
-		/* pid 1 sends the pty master next, then the seccomp listener */
-		int master = rf_recv_fd(run->notify_sk[0]);
-		if (master < 0) {
-			rf_fail(e, errno, "cannot receive the pseudo-terminal from the sandbox");
-			kill_child(run);
-			return -1;
-		}
-		rf_pty_adopt(&run->pty, master);
-		run->have_pty = true;
-	}
-	if (run->notify_sk[0] >= 0) {
-		/* pid 1 sent it before forking the command */
-		int listener = rf_recv_fd(run->notify_sk[0]);
-		if (listener < 0 || rf_notifier_init(&run->notifier, listener, &run->plan, p->network == RF_NET_ONLINE,
-						     run->events, e) < 0) {
-			if (listener < 0)
-				rf_fail(e, errno, "cannot receive the seccomp listener from the sandbox");
-			kill_child(run);
-			return -1;
-		}
-		/* a direct connect past the proxy fails in the kernel (no route);
-		 * the listener reports it */
-		if (p->network != RF_NET_ONLINE)
-			run->notifier.inet_rule = p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
+		if (!run->use_ns)
+			kill_descendants(run->limits.janitor);
+		r->timed_out = true;
+		r->exit_code = -1;
+		r->signal = SIGKILL;
+		r->exit_status = RF_EXIT_TIMEOUT;
+		return 0;
 	}
 	if (run->have_pty && released == 0)
 		rf_pty_enter_raw(&run->pty);
@@ -729,6 +895,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.status_rd = run->use_ns ? run->status_p[0] : -1,
 		.pty = run->have_pty ? &run->pty : NULL,
 		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
+		.limits = &run->limits,
+		.events = run->events,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
@@ -741,9 +909,18 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (run->have_pty)
 		rf_pty_restore(&run->pty);
 	if (!run->use_ns)
-		kill_descendants();
+		kill_descendants(run->limits.janitor);
+	if (s.events_stopped)
+		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
+	if (s.timed_out) {
+		r->timed_out = true;
+		r->exit_code = -1;
+		r->signal = SIGKILL;
+		r->exit_status = RF_EXIT_TIMEOUT;
+		return 0;
+	}
 	if (run->use_ns && !s.have_report)
-		return rf_fail(e, 0, "the sandbox's init exited without reporting the command's status");
+		return rf_fail(e, 0, "cannot get the command's exit status: the sandbox's init exited without reporting it");
 	status_to_result(run->use_ns ? s.report : s.child_wstatus, r);
 	return 0;
 }
@@ -763,14 +940,22 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.ph = {.lock_fd = -1},
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
-		.notifier = {.fd = -1},
+		.notifier = {.fd = -1, .root_fd = -1},
+		.limits = {.janitor = -1, .janitor_fd = -1},
 		.sigfd = -1,
 		.child = -1,
+		.events = o->events,
 	};
+	r->events = o->events;
 	int rc = run_steps(&run, e);
 	r->duration = rf_now() - t0;
 	if (rc < 0)
 		r->exit_status = RF_EXIT_SETUP;
+	/* RunFinished, also after a failure (a kill, a timeout, a failed sink) */
+	if (rf_run_events_finished(run.events, p, o, r, rc < 0 ? e->msg : NULL, e) < 0) {
+		rc = -1;
+		r->exit_status = RF_EXIT_SETUP;
+	}
 	run_release(&run);
 	return rc;
 }

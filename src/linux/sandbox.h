@@ -15,18 +15,33 @@ struct rf_error;
 
 /* ---- mount.c: the plan applied in a new mount namespace ---- */
 /* Builds the new root from the plan and pivots into it. Runs in the sandbox
- * child with full capabilities in its own user namespace. */
-int rf_mount_apply(const struct rf_plan *plan, FILE *verbose, struct rf_error *e);
+ * child with full capabilities in its own user namespace. The writable
+ * tmpfs (/tmp, /run, /dev/shm, cache layers) share one of `tmpfs_bytes`
+ * (0: half the RAM). */
+int rf_mount_apply(const struct rf_plan *plan, unsigned long long tmpfs_bytes, FILE *verbose, struct rf_error *e);
 
 /* Supervisor side: create the placeholders for protected paths that do not
  * exist yet (so a read-only mount can land on them), and remove them after
  * the run when no other run still uses them. */
+struct rf_placeholder_lock {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	bool exclusive; /* got it exclusively at the end: no other run uses it */
+};
 struct rf_placeholders {
-	char **paths; /* created by us, deepest last */
+	char **paths; /* every protected path (any may be another run's placeholder), deepest last */
 	bool *is_dir;
 	const char **content; /* what a file placeholder holds (NULL = empty) */
+	size_t *lock_of;      /* per path: the lock on its parent directory */
 	size_t n;
-	int lock_fd; /* shared lock on the workspace while the run lasts */
+	int lock_fd; /* shared lock on the workspace, taken before the plan */
+	/* Shared locks on the directory holding each protected path, for the
+	 * whole run. A placeholder is removed only by a run that then gets its
+	 * directory's lock exclusively: the last run out, whatever its
+	 * workspace (runs in two worktrees share the common git dir). */
+	struct rf_placeholder_lock *locks;
+	size_t n_locks;
 };
 int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, struct rf_error *e);
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e);
@@ -61,9 +76,12 @@ struct rf_probe {
 	bool userns;            /* unprivileged (or root) user namespaces usable */
 	char userns_reason[200];/* why not, when !userns */
 	int landlock_abi;       /* 0 = none */
-	bool seccomp_notify;
+	bool seccomp;           /* seccomp filters can be installed */
+	bool seccomp_notify;    /* SECCOMP_RET_USER_NOTIF available */
 };
 void rf_probe_userns_reason(int clone_errno, char *buf, size_t len);
+/* Try what run does: the namespaces (in a child), Landlock's ABI, seccomp. */
+void rf_probe_kernel(struct rf_probe *pr, bool with_netns);
 
 /* ---- pty.c ---- */
 struct rf_pty {

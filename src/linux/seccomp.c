@@ -27,7 +27,8 @@
  *  - kernel attack surface: bpf, perf, userfaultfd (exploit primitive),
  *    keyrings (shared per-uid state, credential material), io_uring (bypasses
  *    seccomp for the operations it performs), open_by_handle_at (escapes
- *    any mount-based view, "shocker"), fanotify; plus administrative calls
+ *    any mount-based view, "shocker"), fanotify, memfd_secret (direct-map
+ *    fragmentation slows the host); plus administrative calls
  *    that need capabilities the sandbox never has (defence in depth).
  *  - personality: ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC & co. weaken exploit
  *    mitigations for everything the command execs.
@@ -48,6 +49,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -90,7 +92,11 @@ static const char *const process_calls[] = {
 static const char *const kernel_calls[] = {
 	"bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
 	"io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at",
-	"fanotify_init", NULL,
+	"fanotify_init",
+	/* secret memory is taken out of the kernel's direct map: splitting its
+	 * huge pages slows the whole host, and a sandboxed command has no use
+	 * for it */
+	"memfd_secret", NULL,
 };
 
 static const char *const admin_calls[] = {
@@ -108,6 +114,10 @@ static const struct {
 	int nr;
 } x86_64_late_calls[] = {
 	{ "open_tree_attr", 467 }, /* Linux 6.15: open_tree() + mount_setattr() */
+	{ "memfd_secret", 447 },   /* Linux 5.14 */
+	{ "fchmodat2", 452 },      /* Linux 6.6 */
+	{ "setxattrat", 463 },     /* Linux 6.13 */
+	{ "removexattrat", 466 },  /* Linux 6.13 */
 };
 
 /* Namespace flags matched on clone's and unshare's first argument. For
@@ -116,7 +126,7 @@ static const struct {
  * can only come from unshare or clone3), so it is not matched for clone. */
 static const struct {
 	uint64_t flag;
-	const char *name;
+	const char *name; // cppcheck-suppress unusedStructMember ; documents the flag in the table
 	bool clone_too;
 } ns_flags[] = {
 	{ CLONE_NEWUSER, "CLONE_NEWUSER", true },
@@ -131,7 +141,7 @@ static const struct {
 
 static const struct {
 	uint64_t req;
-	const char *name;
+	const char *name; // cppcheck-suppress unusedStructMember ; documents the request in the table
 } tty_ioctls[] = {
 	{ TIOCSTI, "TIOCSTI" },
 	{ TIOCLINUX, "TIOCLINUX" },
@@ -140,6 +150,25 @@ static const struct {
 
 /* personality(2) values left alone: PER_LINUX, PER_LINUX32, query. Sorted. */
 static const uint32_t personality_ok[] = { 0x0, 0x8, 0xffffffff };
+
+/* File calls that change something, all sent to the supervisor with
+ * notify_fs (notify_fs.c decides them); open and openat are filtered by
+ * their flags below. */
+static const char *const fs_change_calls[] = {
+	"creat", "openat2", "mkdir", "mkdirat", "mknod", "mknodat", "unlink", "unlinkat", "rmdir",
+	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
+	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchown", "fchownat",
+	"truncate", "utime", "utimes", "futimesat", "utimensat",
+	"setxattr", "lsetxattr", "fsetxattr", "setxattrat",
+	"removexattr", "lremovexattr", "fremovexattr", "removexattrat", NULL,
+};
+
+/* The open flags that ask for a change: any one of them set sends the open
+ * to the supervisor (O_APPEND needs O_WRONLY/O_RDWR to write anything). */
+#ifndef __O_TMPFILE
+#define __O_TMPFILE 020000000
+#endif
+static const uint64_t open_change_flags[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, __O_TMPFILE };
 
 /* socket families left alone by deny_inet / deny_inet + deny_unix_socket. */
 static const uint32_t family_unix_netlink[] = { AF_UNIX, AF_NETLINK };
@@ -239,6 +268,37 @@ static int add_unless_lo32_in(scmp_filter_ctx ctx, uint32_t action, const char *
 	return 0;
 }
 
+/* open/openat: every one (audit_reads), or those with a change flag. */
+static int add_open_notify(scmp_filter_ctx ctx, const char *name, unsigned flags_arg, bool all, struct rf_error *e)
+{
+	int nr = resolve(name);
+	if (nr < 0)
+		return 0;
+	if (all) {
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		return rc < 0 ? scmp_err(e, rc, "notify", name) : 0;
+	}
+	for (size_t i = 0; i < sizeof open_change_flags / sizeof open_change_flags[0]; i++) {
+		struct scmp_arg_cmp cmp = {
+			.arg = flags_arg, .op = SCMP_CMP_MASKED_EQ,
+			.datum_a = open_change_flags[i], .datum_b = open_change_flags[i],
+		};
+		if (add_cmp(ctx, SCMP_ACT_NOTIFY, nr, name, cmp, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_fs_notify(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf_error *e)
+{
+	if (add_open_notify(ctx, "open", 1, o->audit_reads, e) < 0 || add_open_notify(ctx, "openat", 2, o->audit_reads, e) < 0)
+		return -1;
+	if (o->notify_fs)
+		return deny_all(ctx, fs_change_calls, SCMP_ACT_NOTIFY, e);
+	static const char *const openat2_call[] = { "openat2", NULL };
+	return deny_all(ctx, openat2_call, SCMP_ACT_NOTIFY, e);
+}
+
 static int build(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf_error *e)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
@@ -311,6 +371,21 @@ static int build(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf
 			struct scmp_arg_cmp cmp = { .arg = 4, .op = SCMP_CMP_NE, .datum_a = 0 };
 			if (add_cmp(ctx, SCMP_ACT_NOTIFY, nr, "sendto", cmp, e) < 0)
 				return -1;
+		}
+	}
+
+	/* file calls: decided (and reported) by the supervisor */
+	if (o && (o->notify_fs || o->audit_reads) && add_fs_notify(ctx, o, e) < 0)
+		return -1;
+	/* execve/execveat: plan/review tool lists, decided by the supervisor */
+	if (o && o->notify_exec) {
+		static const char *const exec_calls[] = { "execve", "execveat", NULL };
+		for (const char *const *c = exec_calls; *c; c++) {
+			if ((nr = resolve(*c)) < 0)
+				continue;
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+			if (rc < 0)
+				return scmp_err(e, rc, "cannot add the notify rule for", *c);
 		}
 	}
 
@@ -456,4 +531,11 @@ void rf_seccomp_describe(const struct rf_seccomp_opts *o, FILE *out)
 		fprintf(out, "seccomp: sockets: socket(AF_UNIX) -> EACCES (socketpair allowed)\n");
 	else
 		fprintf(out, "seccomp: sockets: not filtered by seccomp\n");
+	if (o && o->notify_fs)
+		describe_list(out, "file changes (and open/openat with O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_TMPFILE)",
+			      fs_change_calls, "the supervisor (reports what it refuses)");
+	if (o && o->audit_reads)
+		fprintf(out, "seccomp: every open/openat/openat2 -> the supervisor (reads of hidden paths are reported)\n");
+	if (o && o->notify_exec)
+		fprintf(out, "seccomp: execve execveat -> the supervisor (plan/review tool list)\n");
 }

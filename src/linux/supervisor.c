@@ -1,47 +1,55 @@
-/* The seccomp user-notification listener (DESIGN.md §3).
+/* The seccomp user-notification listener (DESIGN.md §3): receive, dispatch
+ * to the handler of the syscall (notify.h), answer.
  *
- * Why: a unix path socket lying inside a visible tree ($HOME, /var) can be
- * connected to although its mount is read-only, and Landlock (ABI <= 7) has
- * no right for it. So connect() — and sendto() with an address — stop in
- * the supervisor.
- *
- * How, without a time-of-check/time-of-use race:
- *  - the socket's family is asked of the socket itself (pidfd_getfd +
- *    SO_DOMAIN), never of the caller's buffer: an inet or netlink socket
- *    cannot reach a path however its sockaddr is rewritten afterwards, so
- *    those calls continue in the kernel;
- *  - for a unix socket the caller's sockaddr is read once, the path resolved
- *    inside the sandbox's root (openat2 RESOLVE_IN_ROOT on /proc/PID/root),
- *    the resolved socket's location checked against the plan, and the
- *    connect performed here, on a duplicate of the caller's socket, through
- *    /proc/self/fd/N of the resolved inode. The caller's memory is never
- *    read again. The caller's call is answered with our result.
- * Sockets in a writable place (the workspace, writable roots, the private
- * /tmp, /run, /dev/shm) are ones the sandbox could have made itself: allowed.
- * Anything else is refused with EACCES. */
+ * One listener for every concern; the filter (seccomp.c) decides which
+ * calls come here at all, so that calls nobody needs to see never leave the
+ * kernel. The caller's memory is read with process_vm_readv (or
+ * /proc/PID/mem) and every read is followed by SECCOMP_IOCTL_NOTIF_ID_VALID:
+ * the notification still pending proves the pid still names the caller. */
 #include "supervisor.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/audit.h>
-#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
-#include <sys/un.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "notify.h"
+#include "notify_exec.h"
 #include "util.h"
 
-#define MAX_DATAGRAM (1 << 20) /* an addressed sendto larger than this is refused (EMSGSIZE) */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/* Every concern's handlers. */
+static const struct rf_notify_handler *const handler_tables[] = {
+	rf_notify_unix, /* notify_unix.c: connect, addressed sendto on unix sockets */
+	rf_notify_fs,   /* notify_fs.c: write-intent file calls, opens of hidden paths */
+	rf_notify_exec, /* notify_exec.c: execve in plan/review modes */
+	NULL,
+};
+
+#define MAX_NR 512
+static rf_notify_fn dispatch[MAX_NR];
+
+static void build_dispatch(void)
+{
+	for (size_t t = 0; handler_tables[t]; t++)
+		for (const struct rf_notify_handler *h = handler_tables[t]; h->nr >= 0; h++)
+			if (h->nr < MAX_NR)
+				dispatch[h->nr] = h->fn;
+}
 
 int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,
 		     struct rf_events *events, struct rf_error *e)
@@ -49,6 +57,7 @@ int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, 
 	struct seccomp_notif_sizes sizes;
 	memset(n, 0, sizeof *n);
 	n->fd = fd;
+	n->root_fd = -1;
 	n->plan = plan;
 	n->online = online;
 	n->events = events;
@@ -59,6 +68,10 @@ int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, 
 										  : sizeof(struct seccomp_notif_resp);
 	n->req = rf_xcalloc(1, n->req_size);
 	n->resp = rf_xcalloc(1, n->resp_size);
+	build_dispatch();
+	/* Linux 6.6: the woken caller runs on our CPU at once, and we on its
+	 * when it blocks; this halves the round trip. Older kernels: slower. */
+	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
 	return 0;
 }
 
@@ -67,29 +80,78 @@ void rf_notifier_free(struct rf_notifier *n)
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
+	if (n->root_fd >= 0)
+		close(n->root_fd);
+	n->root_fd = -1;
+	free(n->covers);
+	n->covers = NULL;
+	n->n_covers = 0;
 	free(n->req);
 	free(n->resp);
 	n->req = n->resp = NULL;
 }
 
-/* Read `len` bytes of the target's memory; then make sure the notification
- * is still the same call (the pid could otherwise have been reused). */
-static int read_target(struct rf_notifier *n, const struct seccomp_notif *req, unsigned long long addr, void *buf,
-		       size_t len)
+bool rf_notify_valid(const struct rf_notify_call *c)
 {
+	return ioctl(c->n->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->req->id) == 0;
+}
+
+/* Up to len bytes; returns how many could be read (a string may end just
+ * before an unmapped page), or -1. */
+static ssize_t read_some(const struct rf_notify_call *c, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+	ssize_t got = process_vm_readv((pid_t)c->req->pid, &local, 1, &remote, 1, 0);
+	if (got >= 0 || (errno != ENOSYS && errno != EPERM))
+		return got;
+	/* no process_vm_readv (or a policy against it): the mem file */
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%u/mem", req->pid);
+	snprintf(path, sizeof path, "/proc/%u/mem", c->req->pid);
 	cleanup_fd int mem = open(path, O_RDONLY | O_CLOEXEC);
 	if (mem < 0)
 		return -1;
-	ssize_t got = pread(mem, buf, len, (off_t)addr);
+	return pread(mem, buf, len, (off_t)addr);
+}
+
+int rf_notify_read(const struct rf_notify_call *c, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t got = read_some(c, addr, buf, len);
 	if (got != (ssize_t)len) {
 		errno = EFAULT;
 		return -1;
 	}
-	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+	if (!rf_notify_valid(c))
 		return -1;
 	return 0;
+}
+
+ssize_t rf_notify_read_string(const struct rf_notify_call *c, uint64_t addr, char *buf, size_t cap)
+{
+	if (addr == 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	size_t have = 0;
+	/* page by page: the string may end right before an unmapped page */
+	while (have < cap - 1) {
+		size_t to_page = 4096 - (size_t)((addr + have) & 4095);
+		size_t want = cap - 1 - have < to_page ? cap - 1 - have : to_page;
+		ssize_t got = read_some(c, addr + have, buf + have, want);
+		if (got <= 0) {
+			errno = EFAULT;
+			return -1;
+		}
+		char *nul = memchr(buf + have, '\0', (size_t)got);
+		if (nul) {
+			if (!rf_notify_valid(c))
+				return -1;
+			return nul - buf;
+		}
+		have += (size_t)got;
+	}
+	errno = ENAMETOOLONG;
+	return -1;
 }
 
 #ifndef PIDFD_THREAD
@@ -122,211 +184,27 @@ static int caller_pidfd(const struct seccomp_notif *req)
 	return (int)syscall(SYS_pidfd_open, tgid, 0);
 }
 
-/* A duplicate of the caller's fd `num`. */
-static int caller_fd(const struct seccomp_notif *req, int num)
+int rf_notify_caller_fd(const struct rf_notify_call *c, int num)
 {
-	cleanup_fd int pidfd = caller_pidfd(req);
+	cleanup_fd int pidfd = caller_pidfd(c->req);
 	if (pidfd < 0)
 		return -1;
 	return (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
 }
 
-/* Resolve a unix socket path as the caller would, inside its root. Returns
- * an O_PATH fd of the socket inode, or -errno. */
-static int resolve_in_sandbox(const struct seccomp_notif *req, const char *path)
+void rf_notify_report(const struct rf_notify_call *c, const char *operation, const char *target,
+		      const char *destination, const char *rule, const char *source, int err)
 {
-	char buf[PATH_MAX + 8];
-	cleanup_free char *full = NULL;
-	if (path[0] == '/') {
-		full = rf_xstrdup(path);
-	} else {
-		char link[64];
-		snprintf(link, sizeof link, "/proc/%u/cwd", req->pid);
-		ssize_t n = readlink(link, buf, sizeof buf - 1);
-		if (n < 0)
-			return -errno;
-		buf[n] = '\0';
-		full = rf_path_join(buf, path);
-	}
-	char rootlink[64];
-	snprintf(rootlink, sizeof rootlink, "/proc/%u/root", req->pid);
-	cleanup_fd int root = open(rootlink, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return -errno;
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, root, full, &how, sizeof how);
-	return fd < 0 ? -errno : fd;
-}
-
-/* Where the resolved inode lies, as a path in the sandbox (== host path for
- * bound trees, by construction of the mount plan). */
-static bool socket_allowed(struct rf_notifier *n, int fd, char *where, size_t cap)
-{
-	char link[64];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	ssize_t len = readlink(link, where, cap - 1);
-	if (len <= 0)
-		return false;
-	where[len] = '\0';
-	if (where[0] != '/' || strstr(where, " (deleted)"))
-		return false;
-	return rf_plan_lookup(n->plan, where).access == RF_ACCESS_WRITE;
-}
-
-/* Perform connect or sendto for a unix socket; returns >= 0 or -errno. */
-static long unix_call(struct rf_notifier *n, const struct seccomp_notif *req, int sock, const struct sockaddr_un *sa,
-		      socklen_t salen, const void *data, size_t datalen, int flags)
-{
-	bool is_connect = data == NULL;
-	const size_t off = offsetof(struct sockaddr_un, sun_path);
-	if (salen <= off || sa->sun_path[0] == '\0') {
-		/* unnamed, AF_UNSPEC (disconnect) or abstract: no path to check.
-		 * Abstract names live in the socket's network namespace: the
-		 * sandbox's own, except with the host network, where Landlock's
-		 * scope refuses them for the command and so do we. */
-		if (salen > off && n->online)
-			return -EPERM;
-		long r = is_connect ? connect(sock, (const struct sockaddr *)sa, salen)
-				    : sendto(sock, data, datalen, flags, (const struct sockaddr *)sa, salen);
-		return r < 0 ? -errno : r;
-	}
-	char path[sizeof sa->sun_path + 1];
-	size_t plen = salen - off;
-	memcpy(path, sa->sun_path, plen);
-	path[plen] = '\0';
-	int target = resolve_in_sandbox(req, path);
-	if (target < 0)
-		return target;
-	cleanup_fd int tfd = target;
-	struct stat st;
-	if (fstat(tfd, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return -ECONNREFUSED;
-	char where[PATH_MAX];
-	if (!socket_allowed(n, tfd, where, sizeof where)) {
-		struct rf_violation v = {
-			.operation = is_connect ? "connect" : "sendto",
-			.target = where[0] ? where : path,
-			.rule = "unix-socket:outside-writable-roots",
-			.source = "default",
-			.pid = (pid_t)req->pid,
-			.err = EACCES,
-		};
-		rf_events_violation(n->events, &v);
-		return -EACCES;
-	}
-	struct sockaddr_un via = {.sun_family = AF_UNIX};
-	snprintf(via.sun_path, sizeof via.sun_path, "/proc/self/fd/%d", tfd);
-	/* a listener that never accepts must not stall the supervisor */
-	struct timeval old, limit = {.tv_sec = 2};
-	socklen_t ol = sizeof old;
-	bool restore = getsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &old, &ol) == 0 &&
-		       setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) == 0;
-	long r = is_connect ? connect(sock, (struct sockaddr *)&via, sizeof via)
-			    : sendto(sock, data, datalen, flags, (struct sockaddr *)&via, sizeof via);
-	long result = r < 0 ? -errno : r;
-	if (restore)
-		(void)setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &old, sizeof old);
-	return result;
-}
-
-/* An inet connect/sendto from a sandbox with its own network namespace:
- * the kernel refuses anything beyond the loopback (there is no route), and
- * a DNS query finds no server; this only reports such attempts. The
- * caller's address is read once, for the report: whatever it says next, the
- * kernel still decides, so a race costs a log line at most. */
-static void report_inet(struct rf_notifier *n, const struct seccomp_notif *req, int sock, bool is_connect)
-{
-	unsigned long long addr = req->data.args[is_connect ? 1 : 4];
-	unsigned long long alen = req->data.args[is_connect ? 2 : 5];
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	if (!addr || alen < sizeof(sa_family_t))
-		return;
-	if (alen > sizeof(struct sockaddr_in6))
-		alen = sizeof(struct sockaddr_in6);
-	if (read_target(n, req, addr, &ss, (size_t)alen) < 0)
-		return;
-	struct rf_net_addr a;
-	int port = 0;
-	if (!rf_net_addr_from_sockaddr((struct sockaddr *)&ss, (socklen_t)alen, &a, &port))
-		return; /* AF_UNSPEC (disconnect) or a short address: the kernel says EINVAL */
-	bool local = rf_net_addr_is_local(&a);
-	const char *rule = n->inet_rule;
-	if (local) {
-		if (port != 53)
-			return; /* the sandbox's own loopback */
-		rule = "network:dns"; /* names resolve only through the proxy */
-	}
-	int type = 0;
-	socklen_t tl = sizeof type;
-	(void)getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tl);
-	char text[RF_NET_ADDR_TEXT + 16], ip[RF_NET_ADDR_TEXT];
-	rf_net_addr_format(&a, ip, sizeof ip);
-	snprintf(text, sizeof text, a.family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
 	struct rf_violation v = {
-		.operation = type == SOCK_DGRAM ? (is_connect ? "connect-udp" : "sendto-udp") : "connect",
-		.target = text,
+		.operation = operation,
+		.target = target,
 		.rule = rule,
-		.source = "default",
-		.pid = (pid_t)req->pid,
-		.err = local ? 0 : ENETUNREACH,
+		.source = source,
+		.pid = (pid_t)c->req->pid,
+		.err = err,
+		.destination = destination,
 	};
-	rf_events_violation(n->events, &v);
-}
-
-/* Decide one connect/sendto. Returns 1 to let the kernel continue, or 0
- * with *result set (>= 0 value or -errno). */
-static int decide(struct rf_notifier *n, const struct seccomp_notif *req, long *result)
-{
-	bool is_connect = req->data.nr == SYS_connect;
-	int num = (int)req->data.args[0];
-	int sock = caller_fd(req, num);
-	if (sock < 0) {
-		*result = errno == EBADF ? -EBADF : -EPERM;
-		return 0;
-	}
-	cleanup_fd int s = sock;
-	int domain = 0;
-	socklen_t dl = sizeof domain;
-	if (getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0) {
-		*result = -ENOTSOCK;
-		return 0;
-	}
-	if ((domain == AF_INET || domain == AF_INET6) && n->inet_rule)
-		report_inet(n, req, s, is_connect);
-	if (domain != AF_UNIX)
-		return 1; /* cannot reach a path socket whatever its address says */
-
-	unsigned long long addr = req->data.args[is_connect ? 1 : 4];
-	unsigned long long alen = req->data.args[is_connect ? 2 : 5];
-	struct sockaddr_un sa;
-	memset(&sa, 0, sizeof sa);
-	if (alen > sizeof sa)
-		alen = sizeof sa;
-	if (alen < sizeof(sa_family_t)) {
-		*result = -EINVAL;
-		return 0;
-	}
-	if (read_target(n, req, addr, &sa, (size_t)alen) < 0) {
-		*result = -EFAULT;
-		return 0;
-	}
-	if (is_connect) {
-		*result = unix_call(n, req, s, &sa, (socklen_t)alen, NULL, 0, 0);
-		return 0;
-	}
-	size_t len = (size_t)req->data.args[2];
-	if (len > MAX_DATAGRAM) {
-		*result = -EMSGSIZE;
-		return 0;
-	}
-	cleanup_free char *data = rf_xmalloc(len ? len : 1);
-	if (len && read_target(n, req, req->data.args[1], data, len) < 0) {
-		*result = -EFAULT;
-		return 0;
-	}
-	*result = unix_call(n, req, s, &sa, (socklen_t)alen, data, len, (int)req->data.args[3] | MSG_DONTWAIT);
-	return 0;
+	rf_events_violation(c->n->events, &v);
 }
 
 void rf_notifier_handle(struct rf_notifier *n)
@@ -338,16 +216,20 @@ void rf_notifier_handle(struct rf_notifier *n)
 		return; /* the caller died meanwhile, or a signal */
 	memset(resp, 0, n->resp_size);
 	resp->id = req->id;
-	long result = -ENOSYS;
-	int cont = 0;
-	if (req->data.arch == AUDIT_ARCH_X86_64 && (req->data.nr == SYS_connect || req->data.nr == SYS_sendto))
-		cont = decide(n, req, &result);
-	if (cont) {
+	struct rf_notify_call c = {.n = n, .req = req, .result = -ENOSYS};
+	enum rf_notify_verdict verdict = RF_NOTIFY_ANSWER; /* unknown calls: ENOSYS */
+	if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr >= 0 && req->data.nr < MAX_NR &&
+	    dispatch[req->data.nr])
+		verdict = dispatch[req->data.nr](&c);
+	n->handled++;
+	if (verdict == RF_NOTIFY_CONTINUE) {
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else if (result < 0) {
-		resp->error = (int)result;
 	} else {
-		resp->val = result;
+		n->answered++;
+		if (c.result < 0)
+			resp->error = (int)c.result;
+		else
+			resp->val = c.result;
 	}
 	(void)ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
@@ -362,11 +244,11 @@ int rf_send_fd(int sock, int fd)
 	} u;
 	memset(&u, 0, sizeof u);
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
@@ -385,10 +267,10 @@ int rf_recv_fd(int sock)
 	while (r < 0 && errno == EINTR);
 	if (r != 1)
 		return -1;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -1;
 	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
 	return fd;
 }

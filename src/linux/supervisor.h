@@ -1,15 +1,22 @@
-/* The supervisor's seccomp user-notification listener (DESIGN.md §3). */
+/* The supervisor's seccomp user-notification listener (DESIGN.md §3).
+ *
+ * One listener, one dispatch (supervisor.c); the handlers live in a file
+ * per concern (notify.h): notify_unix.c (connect/sendto on unix sockets),
+ * notify_fs.c (write-intent file calls, opens of hidden paths). */
 #ifndef RF_SUPERVISOR_H
 #define RF_SUPERVISOR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "events.h"
 #include "plan.h"
 
 struct rf_error;
+struct rf_notify_cover;
+struct rf_exec_tools;
 
 struct rf_notifier {
 	int fd;                     /* the listener */
@@ -23,10 +30,24 @@ struct rf_notifier {
 	 * when set, such attempts (and DNS queries, which cannot work inside)
 	 * are reported under this rule ("network:offline"). NULL: not reported. */
 	const char *inet_rule;
+	/* file calls (notify_fs.c), set up by rf_notifier_watch_fs() */
+	bool watch_fs;              /* rf_notifier_watch_fs() was called */
+	int root_fd;                /* the sandbox's root directory, -1 = not open (yet) */
+	bool audit_reads;           /* every open is notified, not only write-intent ones */
+	bool drop_caps;             /* a root supervisor resolves paths without its capabilities */
+	struct rf_notify_cover *covers; /* the hidden paths' covers, as the sandbox sees them */
+	size_t n_covers;
+	unsigned long handled, answered; /* notifications; those answered with an errno by us */
+	/* plan/review mode: the tools execve is checked against (notify_exec.c);
+	 * NULL = execve is not sent to the listener */
+	const struct rf_exec_tools *exec;
 };
 
 int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,
 		     struct rf_events *events, struct rf_error *e);
+/* The file-call handlers need the sandbox's root (from a process in it,
+ * e.g. its init) and the covers of its hidden paths. */
+int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, bool audit_reads, struct rf_error *e);
 /* Receive one notification and answer it. Never blocks for long: a unix
  * connect the supervisor performs is bounded by a send timeout. */
 void rf_notifier_handle(struct rf_notifier *n);

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
 
 /* System trees bound read-only (when they exist). */
@@ -207,44 +208,6 @@ static char *read_commondir(const char *gitdir)
 	return resolve(abs);
 }
 
-/* Hide the working trees of the other linked worktrees registered in
- * COMMON/worktrees/NAME/gitdir, and protect their admin dirs. */
-static void hide_other_worktrees(struct rf_plan *plan, const char *common, const char *own_admin)
-{
-	cleanup_free char *wtdir = rf_path_join(common, "worktrees");
-	DIR *d = opendir(wtdir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
-		cleanup_free char *admin_real = resolve(admin);
-		if (!admin_real || (own_admin && strcmp(admin_real, own_admin) == 0))
-			continue;
-		add(plan, RF_PLAN_PROTECT, admin_real, "git:other-worktree-admin", "default", true);
-		char buf[PATH_MAX + 1];
-		cleanup_free char *gf = rf_path_join(admin_real, "gitdir");
-		if (rf_read_file(gf, buf, sizeof buf) <= 0)
-			continue;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		cleanup_free char *dotgit = resolve(buf);
-		if (!dotgit)
-			continue;
-		cleanup_free char *tree = rf_xstrdup(dotgit);
-		char *slash = strrchr(tree, '/');
-		if (!slash || slash == tree)
-			continue;
-		*slash = '\0';
-		if (rf_path_is_within(plan->workspace, tree))
-			continue; /* never hide our own workspace */
-		cleanup_free char *rule = rf_xasprintf("hidden:other-worktree:%s", tree);
-		add(plan, RF_PLAN_HIDE, tree, rule, "default", true);
-	}
-	closedir(d);
-}
-
 /* What a missing file must hold for git to read it as if it were absent:
  * a commondir of "." names the git dir itself. */
 static const char *placeholder_content(const char *path)
@@ -254,6 +217,8 @@ static const char *placeholder_content(const char *path)
 		return ".\n";
 	if (strcmp(bn, "config") == 0 || strcmp(bn, "config.worktree") == 0)
 		return RF_PLACEHOLDER_CONFIG; /* a comment: valid, empty git config */
+	if (strcmp(bn, "locked") == 0)
+		return RF_PLACEHOLDER_LOCKED; /* git shows it as the lock reason */
 	return NULL;
 }
 
@@ -263,7 +228,7 @@ static bool placeholder_is_dir(const char *path, bool final)
 	if (!final)
 		return true;
 	return strcmp(bn, "config") != 0 && strcmp(bn, "commondir") != 0 && strcmp(bn, "config.worktree") != 0 &&
-	       strcmp(bn, "gitdir") != 0;
+	       strcmp(bn, "gitdir") != 0 && strcmp(bn, "locked") != 0;
 }
 
 /* Protect base/rel. Walk the components: the first one that is missing gets
@@ -302,6 +267,10 @@ static int protect_path(struct rf_plan *plan, const char *base, const char *rel,
 				       path, cur);
 		if (final || !S_ISDIR(st.st_mode)) {
 			add(plan, RF_PLAN_PROTECT, cur, rule, source, S_ISDIR(st.st_mode));
+			/* it may be another run's placeholder: whichever run ends
+			 * last recognises it by its content and removes it */
+			if (final && S_ISREG(st.st_mode))
+				last(plan)->content = placeholder_content(cur);
 			return 0;
 		}
 		/* Another run's placeholder (a concurrent run on this workspace):
@@ -341,6 +310,118 @@ static int protect_root(struct rf_plan *plan, const struct rf_policy *p, const c
 	return 0;
 }
 
+/* base/rel, where base is a bound root (a mount point) and rel names a file
+ * in a worktree admin dir: protected like every protected path, so that the
+ * directories between base and the file are mount points too. A worktree's
+ * admin dir (or the `worktrees` dir holding it) that could be renamed away
+ * would take its protected files along and leave room for a fresh admin dir
+ * with a planted `commondir` (git then reads a config of the agent's choosing,
+ * core.fsmonitor included, the next time you run git in that worktree). */
+static int protect_admin_file(struct rf_plan *plan, const char *base, const char *admin, const char *file,
+			      const char *spec, struct rf_error *e)
+{
+	size_t bl = strlen(base);
+	if (strcmp(admin, base) != 0 && rf_path_is_within(admin, base)) {
+		cleanup_free char *rel = rf_xasprintf("%s/%s", admin + bl + 1, file);
+		return protect_path(plan, base, rel, spec, "default", e);
+	}
+	return protect_path(plan, admin, file, spec, "default", e);
+}
+
+/* "gitdir: X" of the worktree whose admin dir's `gitdir` file names DOTGIT:
+ * does that .git file really point back to ADMIN? */
+static bool worktree_points_back(const char *dotgit, const char *admin)
+{
+	struct stat st;
+	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	cleanup_free char *tree = rf_xstrdup(dotgit);
+	*strrchr(tree, '/') = '\0';
+	cleanup_free char *back = read_gitdir_file(dotgit, tree);
+	return back && strcmp(back, admin) == 0;
+}
+
+/* The other linked worktrees registered in BASE/GITREL/worktrees/NAME (the
+ * common git dir; BASE is the bound root it lies in, GITREL its path below
+ * BASE, "" when it is BASE itself). own_admin: our own worktree's admin dir,
+ * NULL when the workspace is the main checkout.
+ *
+ * Their working trees are hidden. In a writable run their admin dirs are
+ * writable (`git gc` locks and expires every worktree's reflog there), but
+ * not what says where git goes next or what it reads as config (commondir,
+ * gitdir, config.worktree), nor the worktree's HEAD and index; and `locked`
+ * neither. With the working tree hidden, git in
+ * the sandbox takes the worktree for deleted, and `git gc` or `git worktree
+ * prune` would delete the admin dir of a worktree that lives on outside; a
+ * `locked` placeholder (removed after the run) keeps them off it.
+ *
+ * Only entries git could have made count: a real directory with a regular
+ * `gitdir` file. A symlink planted in `worktrees` would otherwise turn into a
+ * read-only bind of any host path (other users' homes, the host's /tmp) in the
+ * next run. And a tree is hidden only if its .git file points back to the
+ * admin dir, so a planted `gitdir` cannot hide /usr from every later run. */
+static int guard_other_worktrees(struct rf_plan *plan, const char *base, const char *gitrel, const char *own_admin,
+				 bool writable, struct rf_error *e)
+{
+	cleanup_free char *common = gitrel[0] ? rf_path_join(base, gitrel) : rf_xstrdup(base);
+	cleanup_free char *wtdir = rf_path_join(common, "worktrees");
+	struct stat st;
+	if (lstat(wtdir, &st) < 0)
+		return 0; /* no linked worktrees */
+	if (!S_ISDIR(st.st_mode))
+		return rf_fail(e, 0, "cannot protect the linked worktrees of %s: %s is not a directory (a symlink?)",
+			       common, wtdir);
+	DIR *d = opendir(wtdir);
+	if (!d)
+		return rf_fail(e, errno, "cannot list the linked worktrees in %s", wtdir);
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *admin = rf_path_join(wtdir, de->d_name);
+		cleanup_free char *gf = rf_path_join(admin, "gitdir");
+		struct stat ast, gst;
+		if (lstat(admin, &ast) < 0 || !S_ISDIR(ast.st_mode) || lstat(gf, &gst) < 0 || !S_ISREG(gst.st_mode))
+			continue; /* not a worktree admin dir git made */
+		if (own_admin && strcmp(admin, own_admin) == 0)
+			continue;
+		if (writable) {
+			/* HEAD and index only when present: a placeholder index
+			 * would break that worktree for you while the run lasts */
+			static const char *const files[] = {"commondir", "gitdir", "config.worktree", "locked",
+							    "HEAD", "index", NULL};
+			for (size_t i = 0; rc == 0 && files[i]; i++) {
+				cleanup_free char *f = rf_path_join(admin, files[i]);
+				struct stat fst;
+				if (i >= 4 && lstat(f, &fst) < 0)
+					continue;
+				cleanup_free char *spec = rf_xasprintf("other worktree admin %s", files[i]);
+				rc = protect_admin_file(plan, base, admin, files[i], spec, e);
+			}
+		}
+		char buf[PATH_MAX + 1];
+		if (rc < 0 || rf_read_file(gf, buf, sizeof buf) <= 0)
+			continue;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
+		cleanup_free char *dotgit = resolve(named);
+		if (!dotgit || !worktree_points_back(dotgit, admin))
+			continue; /* stale (moved or removed): nothing of it to hide */
+		cleanup_free char *tree = rf_xstrdup(dotgit);
+		char *slash = strrchr(tree, '/');
+		if (slash == tree)
+			continue;
+		*slash = '\0';
+		if (rf_path_is_within(plan->workspace, tree))
+			continue; /* never hide our own workspace */
+		cleanup_free char *rule = rf_xasprintf("hidden:other-worktree:%s", tree);
+		add(plan, RF_PLAN_HIDE, tree, rule, "default", true);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* A writable root (the workspace or --writable-root) and all that comes with
  * it: its protected paths and, for git linked worktrees, the common git dir. */
 static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
@@ -372,17 +453,23 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 			    "git-common-dir", "default", true);
 		}
 	}
-	if (common)
-		hide_other_worktrees(plan, common, admin);
-	else if (is_dir_path(dotgit))
-		hide_other_worktrees(plan, dotgit, NULL);
-
 	/* The git dir a .git file names: the common dir of a linked worktree,
 	 * or the directory of `git init --separate-git-dir`. Its hooks and
 	 * config are as dangerous as the workspace's own. */
 	const char *gitdir = common ? common : admin;
 	if (gitdir && !common && !rf_path_is_within(gitdir, root))
 		add(plan, writable ? RF_PLAN_BIND_RW : RF_PLAN_BIND_RO, gitdir, "git-dir", "default", true);
+
+	/* The git dir's other linked worktrees, relative to the bound root the
+	 * git dir lies in (itself, or this root). */
+	const char *git_base = gitdir && !rf_path_is_within(gitdir, root) ? gitdir : root;
+	const char *git_rel = !gitdir ? ".git"
+			      : git_base != root || strcmp(gitdir, root) == 0 ? ""
+									   : gitdir + strlen(root) + 1;
+	if ((gitdir || is_dir_path(dotgit)) &&
+	    guard_other_worktrees(plan, git_base, git_rel, common ? admin : NULL, writable, e) < 0)
+		return -1;
+
 	if (writable && protect_root(plan, p, root, gitdir, e) < 0)
 		return -1;
 	if (writable && admin) {
@@ -396,7 +483,7 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 		static const char *const admin_files[] = {"commondir", "gitdir", "config.worktree", NULL};
 		for (size_t i = 0; admin_files[i]; i++) {
 			cleanup_free char *spec = rf_xasprintf("worktree admin %s", admin_files[i]);
-			if (protect_path(plan, admin, admin_files[i], spec, "default", e) < 0)
+			if (protect_admin_file(plan, git_base, admin, admin_files[i], spec, e) < 0)
 				return -1;
 		}
 	}
@@ -411,31 +498,104 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
 		if (en->kind == RF_PLAN_HIDE && rf_path_is_within(path, en->path) &&
 		    strncmp(en->rule, "hidden:worktree-source", 22) != 0 &&
 		    strncmp(en->rule, "hidden:other-worktree", 21) != 0)
-			return rf_fail(e, 0, "%s %s is inside hidden path %s (%s)", what, path,
+			return rf_fail(e, 0, "cannot use %s %s: it is inside hidden path %s (%s)", what, path,
 				       en->rule + strlen("hidden:"), en->source);
+	}
+	return 0;
+}
+
+/* A grant (read-only path, writable root) is bound where its path resolves.
+ * A symlink on that path that lies in a place the sandbox can write (the
+ * workspace, a writable root) may have been planted by an earlier run: a
+ * `--writable-root build/out` replaced by `out -> ~` would otherwise make
+ * the home writable in the next run. Such a grant is refused. `writable`
+ * holds the resolved writable places. */
+static int check_no_planted_symlink(const char *path, char *const *writable, size_t n_writable, const char *what,
+				    const char *spec, const char *source, struct rf_error *e)
+{
+	cleanup_free char *cur = rf_xstrdup(path);
+	for (char *p = cur + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		struct stat st;
+		if (lstat(cur, &st) == 0 && S_ISLNK(st.st_mode)) {
+			/* where the link itself lives, resolved */
+			cleanup_free char *parent = rf_xstrdup(cur);
+			char *slash = strrchr(parent, '/');
+			slash[slash == parent ? 1 : 0] = '\0';
+			cleanup_free char *real_parent = realpath(parent, NULL);
+			for (size_t i = 0; real_parent && i < n_writable; i++)
+				if (rf_path_is_within(real_parent, writable[i]))
+					return rf_fail(e, 0,
+						       "cannot use %s %s (%s): %s is a symlink inside the writable %s, "
+						       "which the sandbox could have planted; name the real path instead",
+						       what, spec, source, cur, writable[i]);
+		}
+		*p = c;
+		if (!c)
+			break;
 	}
 	return 0;
 }
 
 /* Package-manager caches under $HOME: writable through a private layer, so
  * `npm ci`, pip, cargo, go and maven work, yet nothing they write survives the
- * run (a poisoned cache would otherwise run in your next build outside). */
-static const char *const home_caches[] = {
-	".npm", ".cache", ".cargo/registry", ".cargo/git", "go/pkg/mod", ".m2/repository", ".gradle/caches",
-	".local/share/pnpm", ".yarn/berry/cache", NULL,
+ * run (a poisoned cache would otherwise run in your next build outside).
+ * `make`: also when missing (a fresh account has no ~/.npm yet, and npm, pip
+ * and cargo fail on a read-only home instead of doing without): the first
+ * missing component gets an empty placeholder directory on the host for the
+ * run, removed after it, and the private layer over it. The others only when
+ * they exist, so as not to litter every home with ~/go or ~/.m2. */
+static const struct {
+	const char *rel;
+	bool make;
+} home_caches[] = {
+	{".npm", true}, {".cache", true}, {".cargo/registry", true}, {".cargo/git", true},
+	{"go/pkg/mod", false}, {".m2/repository", false}, {".gradle/caches", false},
+	{".local/share/pnpm", false}, {".yarn/berry/cache", false},
 };
 
 static void add_caches(struct rf_plan *plan)
 {
 	if (!plan->home || strcmp(plan->home, "/") == 0)
 		return;
-	for (size_t i = 0; home_caches[i]; i++) {
-		cleanup_free char *path = rf_path_join(plan->home, home_caches[i]);
+	struct stat hst;
+	/* placeholders only in a home of the caller's own */
+	bool may_make = lstat(plan->home, &hst) == 0 && S_ISDIR(hst.st_mode) && hst.st_uid == geteuid();
+	for (size_t i = 0; i < sizeof home_caches / sizeof home_caches[0]; i++) {
+		cleanup_free char *path = rf_path_join(plan->home, home_caches[i].rel);
+		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i].rel);
 		struct stat st;
-		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue; /* absent, or a symlink: left read-only */
-		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i]);
-		add(plan, RF_PLAN_CACHE, path, rule, "default", true);
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				add(plan, RF_PLAN_CACHE, path, rule, "default", true);
+			continue; /* a symlink or a file: left read-only */
+		}
+		if (errno != ENOENT || !home_caches[i].make || !may_make)
+			continue;
+		/* the first missing component, under real directories only */
+		size_t k = strlen(plan->home) + 1;
+		for (;; k++) {
+			if (path[k] != '/' && path[k] != '\0')
+				continue;
+			char c = path[k];
+			path[k] = '\0';
+			int r = lstat(path, &st);
+			if (r < 0 || c == '\0')
+				break;
+			path[k] = c;
+			if (!S_ISDIR(st.st_mode))
+				break;
+		}
+		if (lstat(path, &st) == 0 || errno != ENOENT)
+			continue; /* a symlink or a file on the way */
+		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: placeholder, private layer, discarded)",
+							path + strlen(plan->home) + 1);
+		add(plan, RF_PLAN_CACHE, path, mrule, "default", true);
+		last(plan)->missing = true;
+		last(plan)->optional = true; /* if the placeholder cannot be made: no cache */
 	}
 }
 
@@ -478,11 +638,20 @@ static void add_system(struct rf_plan *plan, const struct rf_policy *p)
 	}
 }
 
+/* Plan/review modes: entries from `from` on are places the command could
+ * write, now or in an earlier run. */
+static void mark_noexec(struct rf_plan *plan, size_t from)
+{
+	for (size_t i = from; plan->exec_restricted && i < plan->n; i++)
+		plan->v[i].noexec = true;
+}
+
 int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *plan,
 		  struct rf_error *e)
 {
 	memset(plan, 0, sizeof *plan);
 	plan->mode = p->sandbox_mode;
+	plan->exec_restricted = rf_policy_conversation_mode(p) != RF_MODE_CHAT;
 
 	cleanup_free char *cwd = h && h->cwd ? rf_xstrdup(h->cwd) : getcwd(NULL, 0);
 	const char *ws_spec = p->workspace ? p->workspace : cwd;
@@ -504,15 +673,38 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		return 0;
 	}
 	if (strcmp(plan->workspace, "/") == 0)
-		return rf_fail(e, 0, "workspace / is the whole filesystem; use --sandbox-mode "
-				     "danger-full-access if that is really meant");
+		return rf_fail(e, 0, "cannot use workspace /: it is the whole filesystem (use --sandbox-mode "
+				     "danger-full-access if that is really meant)");
 
 	add_system(plan, p);
+	for (size_t i = 0; i < plan->n; i++) /* /tmp, /run, /dev (its shm) */
+		if (plan->v[i].kind == RF_PLAN_TMPFS || plan->v[i].kind == RF_PLAN_DEV)
+			plan->v[i].noexec = plan->exec_restricted;
 	if (plan->home && strcmp(plan->home, "/") != 0 && is_dir_path(plan->home)) {
 		add(plan, RF_PLAN_BIND_RO, plan->home, "home:~", "default", true);
 		if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE)
 			add_caches(plan);
 	}
+
+	/* the places the sandbox will be able to write, resolved */
+	struct rf_strv writable_real = {0};
+	rf_strv_push(&writable_real, plan->workspace);
+	for (size_t i = 0; p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && i < p->writable_roots.n; i++) {
+		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		if (real)
+			rf_strv_push(&writable_real, real);
+	}
+	int planted = 0;
+	for (size_t i = 0; planted == 0 && i < p->read_only.n; i++)
+		planted = check_no_planted_symlink(p->read_only.v[i].path, writable_real.v, writable_real.n,
+						   "read-only path", p->read_only.v[i].spec, p->read_only.v[i].source, e);
+	for (size_t i = 0; planted == 0 && i < p->writable_roots.n; i++)
+		planted = check_no_planted_symlink(p->writable_roots.v[i].path, writable_real.v, writable_real.n,
+						   "writable root", p->writable_roots.v[i].spec,
+						   p->writable_roots.v[i].source, e);
+	rf_strv_free(&writable_real);
+	if (planted < 0)
+		return -1;
 
 	for (size_t i = 0; i < p->read_only.n; i++) {
 		const struct rf_path_rule *r = &p->read_only.v[i];
@@ -542,6 +734,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 	bool writable = p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE;
 	if (check_not_hidden(plan, plan->workspace, "workspace", e) < 0)
 		return -1;
+	size_t roots_from = plan->n;
 	if (add_writable_root(plan, p, plan->workspace, writable ? "workspace" : "workspace (read-only mode)",
 			      "workspace", writable, e) < 0)
 		return -1;
@@ -553,13 +746,14 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		if (!is_dir_path(real))
 			return rf_fail(e, ENOTDIR, "cannot use writable root %s (%s)", r->spec, r->source);
 		if (strcmp(real, "/") == 0)
-			return rf_fail(e, 0, "writable root / (%s) is the whole filesystem", r->source);
+			return rf_fail(e, 0, "cannot use writable root / (%s): it is the whole filesystem", r->source);
 		if (check_not_hidden(plan, real, "writable root", e) < 0)
 			return -1;
 		cleanup_free char *rule = rf_xasprintf("writable-root:%s", r->spec);
 		if (add_writable_root(plan, p, real, rule, r->source, writable, e) < 0)
 			return -1;
 	}
+	mark_noexec(plan, roots_from);
 	sort_and_dedupe(plan);
 	return 0;
 }
@@ -572,7 +766,6 @@ void rf_plan_describe(const struct rf_plan *plan, FILE *out)
 		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
 		if (en->kind == RF_PLAN_SYMLINK)
 			fprintf(out, " -> %s", en->target);
-		fprintf(out, "  [%s%s%s]\n", en->rule, en->missing ? ", placeholder" : "",
-			strcmp(en->source, "default") ? "" : "");
+		fprintf(out, "  [%s%s]\n", en->rule, en->missing ? ", placeholder" : "");
 	}
 }

@@ -45,6 +45,9 @@ enum rf_access {
  * directory behind. */
 #define RF_PLACEHOLDER_XATTR "user.ringfence"
 #define RF_PLACEHOLDER_CONFIG "# ringfence placeholder: removed after the run\n"
+/* A placeholder `locked` in another linked worktree's admin dir: git shows
+ * the content as the lock reason. */
+#define RF_PLACEHOLDER_LOCKED "hidden from a ringfence sandbox (placeholder, removed after the run)\n"
 
 struct rf_plan_entry {
 	enum rf_plan_kind kind;
@@ -57,6 +60,9 @@ struct rf_plan_entry {
 			 * placeholder is created for the run and removed after it */
 	bool optional;  /* RF_PLAN_BIND_*: skip silently when the host path is absent */
 	const char *content; /* missing file placeholder: its content (static string), NULL = empty */
+	bool noexec;    /* plan/review modes: mounted noexec (a place the command or an
+			 * earlier run could write: nothing there may be executed or mapped
+			 * executable) */
 };
 
 struct rf_plan {
@@ -65,6 +71,7 @@ struct rf_plan {
 	char *workspace; /* absolute, resolved */
 	char *home;      /* absolute, resolved, may be NULL */
 	enum rf_sandbox_mode mode;
+	bool exec_restricted; /* plan/review: only the mode's tools may run (notify_exec.h) */
 };
 
 /* Facts about the host the plan depends on. Pass NULL members to have them

@@ -2,11 +2,13 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
 #include "rules.h"
 
@@ -19,6 +21,9 @@ const char *const rf_default_hidden_home[] = {
 	".local/share/keyrings", ".pgpass", ".my.cnf", ".terraform.d/credentials.tfrc.json",
 	".mozilla", ".config/google-chrome", ".config/chromium",
 	".config/ringfence/secrets", /* the credential broker's store */
+	/* the agents' own credentials: a prompt-injected agent must not walk
+	 * off with the API keys it runs on */
+	".codex/auth.json", ".claude/.credentials.json", ".config/github-copilot", ".gemini/oauth_creds.json",
 	NULL,
 };
 
@@ -29,6 +34,9 @@ const char *const rf_default_hidden_system[] = {
 	"/etc/sudoers", "/etc/sudoers.d", "/etc/ssl/private", "/etc/ssh/ssh_host_rsa_key",
 	"/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key",
 	"/etc/ssh/ssh_host_dsa_key", "/etc/security/opasswd",
+	/* root-only copies and stores of credentials elsewhere in /etc, /var */
+	"/var/backups/shadow.bak", "/var/backups/gshadow.bak", "/var/cache/debconf/passwords.dat",
+	"/etc/krb5.keytab", "/etc/NetworkManager/system-connections",
 	NULL,
 };
 
@@ -118,13 +126,26 @@ rf_policy *rf_policy_new(void)
 	p->sandbox_mode = RF_SANDBOX_WORKSPACE_WRITE;
 	p->network = RF_NET_OFFLINE;
 	p->backend = RF_BACKEND_NATIVE;
+	p->limits.pids = RF_DEFAULT_PIDS;
+	p->limits.pids_default = true;
 	const char *home = getenv("HOME");
 	if (home && home[0] == '/')
 		p->home = rf_path_normalize(home);
+	/* With HOME unset or relative, the secrets of the caller's home as the
+	 * password database names it are still hidden: a workspace or a
+	 * --read-only grant may contain it (an agent started in ~ from a
+	 * cleared environment). That home itself is not made visible. */
+	cleanup_free char *pw_home = NULL;
+	if (!p->home) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw && pw->pw_dir && pw->pw_dir[0] == '/' && strcmp(pw->pw_dir, "/") != 0)
+			pw_home = rf_path_normalize(pw->pw_dir);
+	}
+	const char *secrets_home = p->home ? p->home : pw_home;
 	for (size_t i = 0; rf_default_hidden_home[i]; i++) {
-		if (!p->home)
+		if (!secrets_home)
 			break;
-		cleanup_free char *path = rf_path_join(p->home, rf_default_hidden_home[i]);
+		cleanup_free char *path = rf_path_join(secrets_home, rf_default_hidden_home[i]);
 		cleanup_free char *spec = rf_xasprintf("~/%s", rf_default_hidden_home[i]);
 		rf_path_rules_add(&p->hidden, path, spec, "default");
 	}
@@ -149,11 +170,17 @@ void rf_policy_free(rf_policy *p)
 	rf_rules_free(&p->denied_domains);
 	rf_rules_free(&p->host_ports);
 	rf_rules_free(&p->proxy_resolve);
+	rf_settings_free(p->settings);
 	free(p);
 }
 
 int rf_policy_set_sandbox_mode(rf_policy *p, enum rf_sandbox_mode m)
 {
+	if (p->settings && p->settings->mode != RF_MODE_CHAT) {
+		/* plan/review: read-only stays; remember what was asked */
+		p->settings->configured_sandbox_mode = m;
+		return 0;
+	}
 	p->sandbox_mode = m;
 	return 0;
 }
@@ -300,6 +327,7 @@ int rf_policy_set_pids_limit(rf_policy *p, unsigned long pids, struct rf_error *
 	if (pids == 1)
 		return rf_fail(e, 0, "a pids limit of 1 leaves no room for the command (the sandbox's init counts)");
 	p->limits.pids = pids;
+	p->limits.pids_default = false;
 	return 0;
 }
 
@@ -308,6 +336,22 @@ int rf_policy_set_cpu_limit(rf_policy *p, double cpus, struct rf_error *e)
 	if (!(cpus >= 0) || cpus > 4096)
 		return rf_fail(e, 0, "cpu limit %g is out of range", cpus);
 	p->limits.cpus = cpus;
+	return 0;
+}
+
+int rf_policy_set_memory_per_process(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "per-process memory limit %llu bytes is below 1 MiB", bytes);
+	p->limits.memory_per_process_bytes = bytes;
+	return 0;
+}
+
+int rf_policy_set_tmpfs_size(rf_policy *p, unsigned long long bytes, struct rf_error *e)
+{
+	if (bytes != 0 && bytes < (1ULL << 20))
+		return rf_fail(e, 0, "tmpfs size %llu bytes is below 1 MiB", bytes);
+	p->limits.tmpfs_bytes = bytes;
 	return 0;
 }
 

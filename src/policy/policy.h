@@ -39,7 +39,14 @@ struct rf_limits {
 	unsigned long long memory_bytes;  /* the sandbox's memory */
 	unsigned long pids;               /* processes/threads at once */
 	double cpus;                      /* CPU time share, in cores (1.5 = one and a half) */
+	unsigned long long memory_per_process_bytes; /* RLIMIT_DATA of each process */
+	unsigned long long tmpfs_bytes;   /* /tmp, /run, /dev/shm, cache layers together; 0 = default */
+	bool pids_default;                /* pids is the built-in default, not asked for: where it
+					   * cannot be enforced that is a warning, not a refusal */
 };
+
+/* The default process limit: a fork bomb stops here (see src/linux/limits.c). */
+#define RF_DEFAULT_PIDS 4096
 
 struct rf_policy {
 	enum rf_sandbox_mode sandbox_mode;
@@ -60,6 +67,9 @@ struct rf_policy {
 	struct rf_rules proxy_resolve;
 	struct rf_limits limits;
 	char *home; /* $HOME used to expand ~; NULL = from environment */
+	/* everything else: conversation mode, agent, sources of the scalars
+	 * above, confirmations, config files (config.h); NULL = all defaults */
+	struct rf_settings *settings;
 };
 
 void rf_path_rules_add(struct rf_path_rules *r, const char *path, const char *spec, const char *source);

@@ -13,6 +13,7 @@
 #   expect_err "text" "what"               ERR must contain text
 #   expect_not_out "text" "what"
 #   skip_kernel "reason"                   the kernel lacks the feature (only then)
+#   skip_unavailable "reason"              a service the test needs is out of reach
 # A test fails at its first failed expectation; a test with no failure passes.
 
 RINGFENCE=${RINGFENCE:?RINGFENCE must point to the ringfence binary}
@@ -57,4 +58,7 @@ expect_out() { case "$OUT" in *"$1"*) ;; *) _fail "$2: stdout lacks '$1', $(_ctx
 expect_not_out() { case "$OUT" in *"$1"*) _fail "$2: stdout has '$1', $(_ctx)" ;; esac; }
 expect_err() { case "$ERR" in *"$1"*) ;; *) _fail "$2: stderr lacks '$1', $(_ctx)" ;; esac; }
 expect_true() { "$@" || _fail "condition failed: $*"; }
-skip_kernel() { _t_skipped="$1"; }
+skip_kernel() { _t_skipped="kernel lacks it: $1"; }
+# Only for what the test cannot have on this host, said in the output (a
+# network service the test needs and the host cannot reach).
+skip_unavailable() { _t_skipped="$1"; }

@@ -9,6 +9,7 @@
 RF_BIN="$RF_TEST_TMP/bin"
 PROBE="$RF_BIN/rf-probe"
 PROBE_STATIC="$RF_BIN/rf-probe-static"
+STRESS="$RF_BIN/rf-stress" # the runaway command (limits.sh, faults.sh)
 HOST_PY=/usr/bin/python3 # absolute: the caller's PATH may point into a hidden home
 
 rf_setup_bin() {
@@ -17,6 +18,8 @@ rf_setup_bin() {
 	cp "$RF_PROBE" "$PROBE"
 	local static=${RF_PROBE_STATIC:-$RF_PROBE-static}
 	[ -f "$static" ] && cp "$static" "$PROBE_STATIC"
+	local stress=${RF_STRESS:-${RF_PROBE%/*}/rf-stress}
+	[ -f "$stress" ] && cp "$stress" "$STRESS"
 	chmod 755 "$RF_BIN" "$RF_BIN"/*
 }
 
@@ -81,3 +84,54 @@ git_repo() {
 }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
+# json_get FILE EXPR: a Python expression on the one JSON object in FILE
+# (bound to r); strings print bare, anything else as JSON.
+json_get() {
+	"$HOST_PY" - "$1" "$2" <<-'PYEOF'
+		import json, sys
+		r = json.loads(open(sys.argv[1]).read())
+		v = eval(sys.argv[2], {}, {"r": r})
+		print(v if isinstance(v, str) else json.dumps(v))
+	PYEOF
+}
+expect_json() { # FILE EXPR EXPECTED
+	local v; v=$(json_get "$1" "$2" 2>&1)
+	[ "$v" = "$3" ] || _fail "$2: expected $3, got [$v] in $(cat "$1" 2>/dev/null)"
+}
+
+# Run cgroups whose supervisor is gone: what a killed ringfence would leave.
+stray_cgroups() {
+	local d name pid
+	for d in /sys/fs/cgroup/ringfence-* /sys/fs/cgroup/*/ringfence-* /sys/fs/cgroup/*/*/ringfence-* \
+		/sys/fs/cgroup/*/*/*/ringfence-* /sys/fs/cgroup/*/*/*/*/ringfence-*; do
+		[ -d "$d" ] || continue
+		name=${d##*/}
+		pid=${name#ringfence-}
+		pid=${pid%%-*}
+		case "$pid" in '' | *[!0-9]*) continue ;; esac
+		kill -0 "$pid" 2>/dev/null || [ -d "/proc/$pid" ] || echo "$d"
+	done
+	return 0
+}
+
+# Is a cgroup controller one that ringfence can use as root here: v2 handed
+# down by the root cgroup, or a mounted v1 hierarchy?
+cgroup_controller_usable() {
+	is_root || return 1
+	grep -qw "$1" /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null && return 0
+	grep -qw "$1" /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null && return 0
+	awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+
+# host_can_work: fork+exec 20 processes and allocate 64 MiB on the host within
+# 10 s: the host is usable.
+host_can_work() {
+	local t0 t1 i
+	t0=$(date +%s%N)
+	for i in $(seq 20); do /bin/true || return 1; done
+	"$RF_BIN/rf-stress" hog 64 >/dev/null || return 1
+	t1=$(date +%s%N)
+	HOST_WORK_MS=$(((t1 - t0) / 1000000))
+	[ "$HOST_WORK_MS" -lt 10000 ]
+}

@@ -248,3 +248,12 @@ t_home_outside_caches_still_read_only() {
 	expect_denied "write in \$HOME next to a cache"
 	expect_true test ! -e "$FAKE_HOME/.profile-evil"
 }
+
+t_sys_not_writable() {
+	sbp -- sh -c 'for f in /sys/kernel/mm/transparent_hugepage/enabled /sys/class/net/lo/mtu /sys/fs/cgroup/cgroup.procs /sys/kernel/uevent_helper /sys/power/state; do [ -e "$f" ] && (echo 1 > "$f") 2>/dev/null && echo "WROTE $f"; done; touch /sys/rf-new 2>/dev/null && echo CREATED; true'
+	expect_rc 0 "write attempts on /sys"
+	expect_not_out "WROTE" "a /sys file written"
+	expect_not_out "CREATED" "a file created in /sys"
+	sbp -- cat /sys/class/net/lo/mtu # neighbour: reading works
+	expect_rc 0 "read /sys"
+}

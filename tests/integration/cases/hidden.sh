@@ -138,3 +138,17 @@ t_workspace_visible_under_tmp() { # neighbour
 	expect_rc 0 "read the workspace (which lives under the host /tmp)"
 	expect_out "ws-data" "content"
 }
+
+t_agent_credentials_unreadable() {
+	mkdir -p "$FAKE_HOME/.codex" "$FAKE_HOME/.claude" "$FAKE_HOME/.config/github-copilot"
+	echo '{"OPENAI_API_KEY": "SECRET-CODEX"}' >"$FAKE_HOME/.codex/auth.json"
+	echo '{"token": "SECRET-CLAUDE"}' >"$FAKE_HOME/.claude/.credentials.json"
+	echo 'SECRET-COPILOT' >"$FAKE_HOME/.config/github-copilot/hosts.json"
+	echo '{"theme": "dark"}' >"$FAKE_HOME/.claude/settings.json"
+	sbp -- sh -c 'cat ~/.codex/auth.json ~/.claude/.credentials.json ~/.config/github-copilot/hosts.json; cat ~/.claude/settings.json'
+	expect_not_out "SECRET-" "an agent's own API credentials"
+	expect_out '"theme"' "the agent's ordinary settings stay readable" # neighbour
+	sbp -- sh -c 'echo "{\"permissions\": \"all\"}" > ~/.claude/settings.json'
+	expect_denied "rewrite the agent's own settings"
+	expect_true grep -q theme "$FAKE_HOME/.claude/settings.json"
+}

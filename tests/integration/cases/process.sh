@@ -268,3 +268,65 @@ t_core_dumps_disabled() {
 	expect_out "0
 0" "soft and hard RLIMIT_CORE are 0"
 }
+
+# --- more of the process boundary ----------------------------------------------------
+
+t_leaked_directory_fd_closed() {
+	# a harness that leaks a directory fd (O_PATH or not) into ringfence
+	exec 8<"$FAKE_HOME/.ssh" 9<"$FAKE_HOME"
+	sbp -- sh -c 'cat /proc/self/fd/8/id_rsa; ls /proc/self/fd/9/; cat <&8'
+	exec 8<&- 9<&-
+	expect_denied "use leaked directory fds"
+	expect_not_out "SECRET-SSH-KEY" "the key through a leaked fd"
+	expect_not_out ".bashrc" "the home through a leaked fd"
+}
+
+t_init_not_inspectable() {
+	# pid 1 holds ringfence's status pipe and was started with the caller's
+	# environment; it is non-dumpable, so none of it is reachable
+	sbp -- sh -c 'cat /proc/1/environ; ls /proc/1/fd; ls /proc/1/root/; cat /proc/1/maps'
+	expect_denied "inspect the sandbox's pid 1"
+	expect_not_out "PATH=" "pid 1's environment"
+	expect_not_out "pipe:" "pid 1's fds"
+}
+
+t_kill_minus_one_stays_inside() {
+	sleep 60 &
+	local host=$!
+	sbp -- sh -c 'sleep 30 & kill -9 -1; echo survived'
+	expect_true kill -0 "$host"
+	kill "$host" 2>/dev/null
+	wait "$host" 2>/dev/null
+	return 0
+}
+
+t_pidfd_open_host_process_denied() {
+	sleep 60 &
+	local host=$!
+	rf_setup_bin
+	sbp -- "$STRESS" pidfd-open "$host"
+	kill "$host" 2>/dev/null
+	wait "$host" 2>/dev/null
+	expect_rc 1 "pidfd_open on a host pid"
+	expect_out "DENIED ESRCH" "not in the pid namespace"
+	sbp -- sh -c "sleep 5 & exec \"$STRESS\" pidfd-open \$!"
+	expect_out "ALLOWED" "pidfd_open on a sibling in the sandbox" # neighbour
+}
+
+t_agent_and_bus_env_scrubbed() {
+	GPG_AGENT_INFO=/run/user/0/gnupg/S.gpg-agent:0:1 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus \
+		XDG_RUNTIME_DIR=/run/user/0 TMPDIR=/host/tmp SSH_AUTH_SOCK=/tmp/ssh-x/agent.1 \
+		sbp -- sh -c 'echo "gpg=[$GPG_AGENT_INFO] dbus=[$DBUS_SESSION_BUS_ADDRESS] xdg=[$XDG_RUNTIME_DIR] ssh=[$SSH_AUTH_SOCK] tmp=[$TMPDIR]"'
+	expect_rc 0 "print the environment"
+	expect_out "gpg=[] dbus=[] xdg=[] ssh=[] tmp=[/tmp]" "pointers to host agents and buses are dropped"
+}
+
+t_crash_writes_no_core_file() {
+	rf_setup_bin
+	sbp -- sh -c "cd \"$WS\" && ulimit -c unlimited 2>/dev/null; \"$STRESS\" crash"
+	expect_rc 139 "the crash itself is reported (SIGSEGV)"
+	expect_true test -z "$(find "$WS" -name 'core*' 2>/dev/null)"
+	sbp -- "$STRESS" crash
+	expect_rc 139 "crash in the workspace"
+	expect_true test -z "$(find "$WS" -name 'core*' 2>/dev/null)"
+}

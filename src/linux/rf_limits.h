@@ -1,0 +1,71 @@
+/* (named rf_limits.h: "limits.h" would shadow <limits.h> on the include path)
+ * Resource limits of a run (--timeout, --memory, --pids, --cpu,
+ * --memory-per-process), decided once per run: which mechanism enforces
+ * each (a cgroup, an rlimit, the supervisor), or a refusal when none can.
+ * See limits.c for the decisions and docs/threat-model.md for what each
+ * bounds. */
+#ifndef RF_LIMITS_H
+#define RF_LIMITS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "ringfence.h"
+
+struct rf_error;
+struct rf_policy;
+
+#define RF_EXIT_TIMEOUT 124 /* like timeout(1): the run hit --timeout */
+
+/* Where the run is: the rungs enforce differently. */
+enum rf_limits_rung {
+	RF_LIMITS_NAMESPACES, /* own user namespace: RLIMIT_NPROC counts the sandbox only */
+	RF_LIMITS_LANDLOCK,   /* no user namespace: RLIMIT_NPROC would count all the user's processes */
+	RF_LIMITS_NONE,       /* backend none */
+};
+
+struct rf_limits_run {
+	/* for the sandbox side (copied into the child at clone/fork) */
+	unsigned long nproc;            /* RLIMIT_NPROC, 0 = leave alone */
+	unsigned long long data_bytes;  /* RLIMIT_DATA, 0 = leave alone */
+	bool wait_for_cgroup;           /* fallback child: wait for the go signal (cgroup attach) */
+	unsigned long long tmpfs_bytes; /* cap on the sandbox's writable tmpfs together; 0 = not ours */
+	/* supervisor side */
+	struct rf_cgroup cg;
+	bool use_cgroup;
+	double deadline; /* rf_now() when --timeout expires; 0 = none */
+	pid_t janitor;
+	int janitor_fd;  /* write end: a byte = "cleaned up, exit"; EOF = "clean up" */
+};
+
+/* Before the sandbox exists: decide how each limit is enforced (into
+ * r->limits), refuse (-1, *e says why and what to do) when an asked-for
+ * limit cannot be enforced, add a warning for a default that cannot be,
+ * and create the run's cgroup if one is needed (with a janitor process
+ * that removes it if the supervisor is killed). `t0` is when the run
+ * began (the deadline counts from it). */
+int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum rf_limits_rung rung, double t0,
+		      struct rf_run_result *r, struct rf_error *e);
+
+/* Undo rf_limits_prepare for a rung that was not used after all. */
+void rf_limits_abandon(struct rf_limits_run *lr);
+
+/* After the sandbox's first process exists and before it runs anything. */
+int rf_limits_attach(struct rf_limits_run *lr, pid_t child, struct rf_error *e);
+
+/* Sandbox side, before no_new_privs: the rlimits. Returns -1 with *e. */
+int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e);
+
+/* Milliseconds until the deadline for poll() (-1: none; 0: expired). */
+int rf_limits_poll_ms(const struct rf_limits_run *lr);
+bool rf_limits_expired(const struct rf_limits_run *lr);
+
+/* SIGKILL everything in the run's cgroup (timeout, end of the run). */
+void rf_limits_kill(const struct rf_limits_run *lr);
+
+/* End of the run: kill and remove the cgroup, dismiss the janitor. Adds a
+ * warning when the cgroup could not be removed. */
+void rf_limits_release(struct rf_limits_run *lr, struct rf_run_result *r);
+
+#endif

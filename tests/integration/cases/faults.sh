@@ -1,0 +1,212 @@
+# Fault behaviour: ringfence killed with SIGKILL at any point of a run. The
+# command and everything it started die (pid 1's parent-death signal takes
+# the pid namespace), nothing is left running, mounted (the sandbox's mounts
+# live and die in its own mount namespace) or in /sys/fs/cgroup (the cgroup
+# janitor removes the run's cgroup; if it is killed too, the next run does),
+# and the placeholders of missing protected paths are removed by the next
+# run.
+#
+# t_random_kills kills RF_FAULT_RUNS runs (default 12: CI) at random points
+# between 0 and 60 ms (set-up takes ~5-15 ms here, so both set-up and the
+# running command are hit); RF_FAULT_RUNS=500 for a long soak.
+# shellcheck shell=bash disable=SC2016,SC2088,SC2119
+. "${BASH_SOURCE[0]%/*}/_common.bash"
+
+# The host's mount table, minus what changes by itself: ringfence must add nothing.
+_host_mounts() { awk '{print $5}' /proc/self/mountinfo | sort; }
+
+# _wait_gone MARKER SECONDS: wait until no process has MARKER in its command
+# line; prints the survivors on failure (and kills them).
+_wait_gone() {
+	local left="" i
+	for i in $(seq $(($2 * 20))); do
+		left=$(host_procs_with "$1")
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	echo "$left"
+	# shellcheck disable=SC2086
+	kill -9 $left 2>/dev/null
+	return 1
+}
+
+# _wait_no_strays SECONDS: the janitor removes the cgroup right after the kill.
+_wait_no_strays() {
+	local i
+	for i in $(seq $(($1 * 20))); do
+		[ -z "$(stray_cgroups)" ] && return 0
+		sleep 0.05
+	done
+	stray_cgroups
+	return 1
+}
+
+# Placeholders and their temporary names in the workspace.
+_placeholders_in() {
+	find "$1" -maxdepth 3 \( -name '.ringfence-new.*' -o -name .ringfence \) -print 2>/dev/null
+	[ -d "$1/.git" ] && [ ! -f "$1/.git/HEAD" ] && echo "$1/.git (placeholder)"
+	return 0
+}
+
+# _start_victim MARKER [OPTIONS]: a run whose command leaves daemons (a setsid
+# double fork, a background job) and then sleeps; returns with RF_PID set.
+# $WS/MARKER.started appears once the command runs (the marker alone is no
+# sign: ringfence's own command line carries it).
+_start_victim() {
+	local m=$1
+	shift
+	rf_setup_bin
+	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" "$@" -- \
+		sh -c "(setsid sh -c 'sleep 60; : $m' &) ; sleep 60 & \"$PROBE\" spawn-orphan 60 $WS/$m.pid >/dev/null; : > $WS/$m.started; exec sh -c 'sleep 61; : $m-main'" \
+		</dev/null >/dev/null 2>&1 &
+	RF_PID=$!
+}
+
+t_kill_while_command_runs() {
+	local m="rf-fault-run-${WS##*.}"
+	local before; before=$(_host_mounts)
+	_start_victim "$m" --pids 100 --timeout 60
+	local i
+	for i in $(seq 100); do
+		[ -s "$WS/$m.pid" ] && [ -e "$WS/$m.started" ] && break
+		sleep 0.05
+	done
+	expect_true test -s "$WS/$m.pid"
+	kill -9 "$RF_PID"
+	wait "$RF_PID" 2>/dev/null
+	local left; left=$(_wait_gone "$m" 3) || _fail "left running after SIGKILL of ringfence: $left"
+	expect_true _wait_no_strays 3
+	expect_true test "$(_host_mounts)" = "$before"
+	# the placeholders (.git, .ringfence here) go with the next run
+	sbp -- true
+	expect_rc 0 "the next run"
+	expect_true test -z "$(_placeholders_in "$WS")"
+}
+
+t_kill_in_git_repo_while_running() {
+	git_repo
+	rm -rf "$WS/.git/info" "$WS/.git/hooks" # missing: placeholders for the run
+	local m="rf-fault-git-${WS##*.}"
+	_start_victim "$m"
+	local i
+	for i in $(seq 100); do
+		[ -e "$WS/$m.started" ] && break
+		sleep 0.05
+	done
+	kill -9 "$RF_PID"
+	wait "$RF_PID" 2>/dev/null
+	local left; left=$(_wait_gone "$m" 3) || _fail "left running: $left"
+	sbp -- git status --short
+	expect_rc 0 "git status in the next run"
+	expect_true test ! -e "$WS/.git/info" -a ! -e "$WS/.git/hooks" -a ! -e "$WS/.ringfence"
+	expect_true test -z "$(find "$WS" -name '.ringfence-new.*')"
+	git -C "$WS" status --short >/dev/null || _fail "the repository is damaged"
+}
+
+t_random_kills() {
+	local runs=${RF_FAULT_RUNS:-12}
+	local before; before=$(_host_mounts)
+	local k m left bad=0
+	for k in $(seq "$runs"); do
+		m="rf-fault-rnd-$k-${WS##*.}"
+		_start_victim "$m" --timeout 30
+		# 0-60 ms: from before the plan to well into the command
+		sleep "0.0$((RANDOM % 60 / 10))$((RANDOM % 10))"
+		kill -9 "$RF_PID" 2>/dev/null
+		wait "$RF_PID" 2>/dev/null
+		if ! left=$(_wait_gone "$m" 3); then
+			_fail "run $k: left running after SIGKILL of ringfence: $left"
+			bad=1
+		fi
+		if ! left=$(_wait_no_strays 3); then
+			_fail "run $k: stray cgroups: $left"
+			bad=1
+		fi
+		[ "$bad" = 1 ] && break
+	done
+	expect_true test "$(_host_mounts)" = "$before"
+	sbp -- true
+	expect_rc 0 "the next run"
+	expect_true test -z "$(_placeholders_in "$WS")"
+}
+
+t_kill_supervisor_and_janitor() {
+	# all of ringfence's own processes killed at once (the janitor too): the
+	# run's cgroup stays behind until the next run, which removes it
+	if ! is_root; then
+		echo "    # (as $(id -un): no cgroup without delegation, so no janitor to kill)" >&2
+		return 0
+	fi
+	cgroup_controller_usable pids || return 0
+	local m="rf-fault-all-${WS##*.}"
+	_start_victim "$m" --pids 200
+	local i
+	for i in $(seq 100); do
+		[ -e "$WS/$m.started" ] && break
+		sleep 0.05
+	done
+	# ringfence's processes are the ones running the ringfence binary
+	local p pids=""
+	for p in $(host_procs_with "$m"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$RINGFENCE" ] && pids="$pids $p"
+	done
+	expect_true test "$(echo "$pids" | wc -w)" -ge 2 # supervisor + janitor
+	# shellcheck disable=SC2086
+	kill -9 $pids
+	wait "$RF_PID" 2>/dev/null
+	local left; left=$(_wait_gone "$m" 3) || _fail "left running: $left"
+	expect_true test -n "$(stray_cgroups)" # nobody left to remove it
+	sbp -- true
+	expect_rc 0 "the next run"
+	expect_true _wait_no_strays 1
+}
+
+t_sigterm_is_forwarded_and_cleans_up() { # neighbour: an ordinary kill
+	local m="rf-fault-term-${WS##*.}"
+	_start_victim "$m"
+	local i
+	for i in $(seq 100); do
+		[ -e "$WS/$m.started" ] && break
+		sleep 0.05
+	done
+	kill -TERM "$RF_PID"
+	wait "$RF_PID"
+	RC=$?
+	expect_rc 143 "the command died of the forwarded SIGTERM"
+	local left; left=$(_wait_gone "$m" 3) || _fail "left running: $left"
+	expect_true test -z "$(stray_cgroups)"
+	expect_true test -z "$(_placeholders_in "$WS")"
+}
+
+t_stale_placeholder_temporaries_removed() {
+	# what a kill between making a placeholder and renaming it into place
+	# leaves: the temporary names; the next run removes them
+	git_repo
+	mkdir "$WS/.ringfence-new.999999.d" "$WS/.git/.ringfence-new.999999.d"
+	printf '.' >"$WS/.git/.ringfence-new.999998.f"
+	mkdir "$WS/.ringfence-new.1.d" && echo mine >"$WS/.ringfence-new.1.d/keep" # not empty: not ours
+	sbp -- true
+	expect_rc 0 "the next run"
+	expect_true test ! -e "$WS/.ringfence-new.999999.d" -a ! -e "$WS/.git/.ringfence-new.999999.d"
+	expect_true test ! -e "$WS/.git/.ringfence-new.999998.f"
+	expect_true test -f "$WS/.ringfence-new.1.d/keep"
+}
+
+t_full_disk_fails_visibly() {
+	# the workspace (and the result file) on a filesystem with no space left
+	if ! is_root; then
+		echo "    # (as $(id -un): cannot mount a small filesystem to fill)" >&2
+		return 0
+	fi
+	local d; d=$(mktemp -d "$RF_TEST_TMP/full.XXXXXX")
+	mount -t tmpfs -o size=1m,mode=0777 tmpfs "$d" || { _fail "cannot mount a tmpfs"; return 0; }
+	mkdir "$d/ws"
+	dd if=/dev/zero of="$d/fill" bs=64k 2>/dev/null
+	(cd "$d/ws" && HOME="$FAKE_HOME" "$RINGFENCE" run --result "$d/result.json" -- sh -c 'echo data > out.txt' \
+		>"$RF_TEST_TMP/full.out" 2>&1 </dev/null)
+	RC=$? OUT="" ERR=$(cat "$RF_TEST_TMP/full.out")
+	umount "$d"
+	expect_denied "a write to a full workspace fails in the command"
+	expect_err "No space left on device" "the command says so"
+	expect_err "ringfence: cannot write the result: No space left on device" "ringfence says the result is lost"
+}

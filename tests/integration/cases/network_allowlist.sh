@@ -309,3 +309,19 @@ t_result_says_allowlist() {
 	sbn --allow-domain www.test --result "$RF_TEST_TMP/net.json" -- true
 	expect_true grep -q '"network": *"allowlist"' "$RF_TEST_TMP/net.json"
 }
+
+t_refusal_is_a_violation_event() {
+	local ev=$RF_TEST_TMP/events.jsonl
+	rm -f "$ev"
+	sbn --allow-domain www.test --events "$ev" -- sh -c 'curl -fsS --max-time 10 http://evil.test/; "$0" connect-tcp 93.184.216.34 443' "$PROBE"
+	expect_denied "refused"
+	"$HOST_PY" - "$ev" <<'PY' || _fail "no SandboxViolation events for the proxy refusal and the direct connect: $(cat "$ev")"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+v = [e for e in evs if e.get("type") == "SandboxViolation"]
+proxy = [e for e in v if e["target"] == "evil.test:80" and e["rule"] == "network:not-allowed"
+         and e["operation"] == "connect" and e["exe"].endswith("/curl") and e["host_pid"] > 0]
+direct = [e for e in v if e["target"] == "93.184.216.34:443" and e["rule"] == "network:proxy-only"]
+sys.exit(0 if proxy and direct else 1)
+PY
+}

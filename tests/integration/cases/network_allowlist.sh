@@ -325,3 +325,25 @@ direct = [e for e in v if e["target"] == "93.184.216.34:443" and e["rule"] == "n
 sys.exit(0 if proxy and direct else 1)
 PY
 }
+
+t_cargo_registry() {
+	# Debian's cargo (1.65) has no sparse registries: a git index over dumb
+	# HTTP (git fetches it, through the proxy) and crate downloads over https
+	[ -x /usr/bin/cargo ] || { _fail "cargo is not installed (scripts/deps --test)"; return; }
+	local reg
+	reg=$(mktemp -d "$RF_TEST_TMP/cargo.XXXXXX")
+	www_start "$reg" tls
+	"$HOST_PY" "$WWW_PY" cargo "$reg" "https://cargo.test:$WWW_PORT"
+	git init -q "$reg/index" && git -C "$reg/index" add -A && git -C "$reg/index" commit -qm index &&
+		git clone -q --bare "$reg/index" "$reg/index.git" && git -C "$reg/index.git" update-server-info
+	chmod -R a+rX "$reg"
+	mkdir -p "$WS/app/src"
+	printf '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2018"\n[dependencies]\nrfdep = { version = "0.1", registry = "rf" }\n' >"$WS/app/Cargo.toml"
+	printf 'fn main() { println!("triple: {}", rfdep::triple(14)); }\n' >"$WS/app/src/main.rs"
+	PATH=/usr/local/bin:/usr/bin:/bin sbn --allow-domain cargo.test --allow-domain 127.0.0.1 -- \
+		env CARGO_HOME="$WS/.cargo-home" CARGO_HTTP_CAINFO="$WS/ca.pem" GIT_SSL_CAINFO="$WS/ca.pem" \
+		CARGO_NET_GIT_FETCH_WITH_CLI=true CARGO_REGISTRIES_RF_INDEX="https://cargo.test:$WWW_PORT/index.git" \
+		sh -c "cd '$WS/app' && cargo run -q"
+	expect_rc 0 "cargo fetches a crate from an allowlisted registry"
+	expect_out "triple: 42" "the program built with it"
+}

@@ -302,7 +302,11 @@ t_invalid_rules_refused() {
 t_rules_ignored_offline_warns() {
 	sbp --allow-domain www.test -- true
 	expect_rc 0 "offline with a domain rule"
-	expect_err "domain rules are ignored" "the warning"
+	expect_err "network offline: the domain rules are ignored" "the warning"
+	sbp --network online --deny-domain evil.test -- sh -c 'echo "[$HTTP_PROXY]"'
+	expect_rc 0 "online with a domain rule"
+	expect_err "network online: the domain rules are ignored" "the warning"
+	expect_out "[]" "no proxy variables online"
 }
 
 t_result_says_allowlist() {

@@ -973,14 +973,26 @@ static void raise_nofile(struct rf_proxy *px)
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	rlim_t want = (rlim_t)px->lim.max_conns * 6 + 256;
+	rlim_t need = (rlim_t)px->lim.max_conns * 6 + 256, want = need;
 	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
 		want = rl.rlim_max;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
 		px->saved_nofile = rl;
-		rl.rlim_cur = want;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		struct rlimit raised = rl;
+		raised.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
 			px->nofile_raised = true;
+			rl = raised;
+		}
+	}
+	/* Fewer fds than the limit wants: fewer connections, so that the limit
+	 * (and its eviction of silent clients) is reached before accept() runs
+	 * out of fds. Two sockets a connection; pipes are taken when there are
+	 * fds to spare. */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rlim_t fit = rl.rlim_cur > 256 ? (rl.rlim_cur - 128) / 2 : 64;
+		if (fit < px->lim.max_conns)
+			px->lim.max_conns = (unsigned)fit;
 	}
 }
 

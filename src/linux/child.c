@@ -149,6 +149,14 @@ static RF_NORETURN void exec_command(const struct rf_child_args *a)
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		rf_child_die(errno, "cannot mark inherited fds close-on-exec");
 
+	/* Forked from a non-dumpable pid 1, this process is non-dumpable too
+	 * until execve, and an unprivileged supervisor could not read its
+	 * memory: the first execve, when the listener sees it (plan/review
+	 * modes), would then be refused. Nothing else of the sandbox exists
+	 * yet to look at our fds, and execve makes us dumpable anyway. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		rf_child_die(errno, "cannot make the command dumpable");
+
 	execvpe(a->argv[0], a->argv, a->envp);
 	int err = errno;
 	char msg[600];

@@ -351,3 +351,15 @@ t_cargo_registry() {
 	expect_rc 0 "cargo fetches a crate from an allowlisted registry"
 	expect_out "triple: 42" "the program built with it"
 }
+
+t_config_file_rules_and_sources() {
+	www_start "$(www_dir)"
+	local cfg=$RF_TEST_TMP/net-config.toml
+	printf '[network]\nmode = "allowlist"\nallowed_domains = ["www.test", "127.0.0.1"]\ndenied_domains = ["evil.test"]\n' >"$cfg"
+	sbp --config "$cfg" --verbose --proxy-resolve www.test=127.0.0.1 -- sh -c \
+		"curl -fsS --max-time 10 http://www.test:$WWW_PORT/ && curl -fsS --max-time 10 http://evil.test/"
+	expect_out "HOST-WWW-CONTENT" "allowed by the config file"
+	expect_err "from $cfg:3" "the allowing rule's source"
+	expect_reported "evil.test:80" "network:deny:evil.test"
+	expect_err "$cfg:4" "the refusing rule's source"
+}

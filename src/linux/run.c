@@ -261,10 +261,11 @@ static void supervise(struct supervisor *s)
 static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr, struct rf_notifier *n)
 {
 	size_t len = 0;
-	bool serve = n && n->fd >= 0;
+	int nfd = n ? n->fd : -1;
+	bool serve = nfd >= 0;
 	buf[0] = '\0';
 	for (;;) {
-		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? n->fd : -1, .events = POLLIN}};
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? nfd : -1, .events = POLLIN}};
 		int pr = poll(pf, 2, rf_limits_poll_ms(lr));
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -272,7 +273,7 @@ static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_l
 			return -2;
 		if (pr < 0)
 			break;
-		if (pf[1].revents & POLLIN)
+		if (serve && (pf[1].revents & POLLIN))
 			rf_notifier_handle(n);
 		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
 			serve = false;

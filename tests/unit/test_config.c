@@ -35,7 +35,7 @@ static int setup(void **state)
 	(void)state;
 	strcpy(root, "/tmp/rf-config-test.XXXXXX");
 	assert_non_null(mkdtemp(root));
-	char cmd[800];
+	char cmd[2000];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/ws/sub' '%s/cache/x' '%s/other' '%s/secret/x' '%s/home'", root, root, root,
 		 root, root);
 	assert_int_equal(system(cmd), 0);

@@ -420,7 +420,7 @@ int rf_net_decide(const rf_policy *p, const char *host, int port, struct rf_net_
 	int rc = 0;
 	if (rf_net_host_parse(host, len, &h, &why) < 0)
 		rc = rf_fail(e, 0, "invalid host '%s': %s", host, why);
-	else if (port < 1 || port > 65535)
+	else if (port < 0 || port > 65535)
 		rc = rf_fail(e, 0, "invalid port %d", port);
 	else
 		rf_net_decide_host(&r, &h, port, d);

@@ -271,7 +271,7 @@ static void supervise(struct supervisor *s)
 static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr, struct rf_notifier *n)
 {
 	size_t len = 0;
-	int nfd = n && n->fd >= 0 ? n->fd : -1;
+	int nfd = n ? n->fd : -1;
 	bool serve = nfd >= 0;
 	buf[0] = '\0';
 	for (;;) {
@@ -283,7 +283,7 @@ static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_l
 			return -2;
 		if (pr < 0)
 			break;
-		if (pf[1].revents & POLLIN)
+		if (serve && (pf[1].revents & POLLIN))
 			rf_notifier_handle(n);
 		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
 			serve = false;
@@ -782,6 +782,27 @@ static int start_proxy(struct run *run, struct rf_error *e)
 	return 0;
 }
 
+/* fds 0-2 cross into the sandbox as they are. A directory among them (or an
+ * O_PATH fd) would be a handle on a host tree outside the mount plan:
+ * openat() relative to it resolves in the host's view (Landlock, when the
+ * kernel has it, still stops opening files there, not listing it). Never a
+ * sensible stdin or stdout, so refused. */
+static int check_stdio(struct rf_error *e)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fstat(fd, &st) < 0)
+			continue; /* closed: nothing crosses */
+		if (S_ISDIR(st.st_mode) || (fl & O_PATH))
+			return rf_fail(e, 0,
+				       "cannot pass fd %d into the sandbox: it is %s, a way to the host's files "
+				       "outside the sandbox's view",
+				       fd, S_ISDIR(st.st_mode) ? "a directory" : "an O_PATH handle");
+	}
+	return 0;
+}
+
 /* The whole sequence; every failure returns -1 with *e and leaves the
  * release to rf_run(). */
 static int run_steps(struct run *run, struct rf_error *e)
@@ -792,11 +813,15 @@ static int run_steps(struct run *run, struct rf_error *e)
 
 	if (!o->argv || !o->argv[0])
 		return rf_fail(e, 0, "no command given");
+	if (p->backend == RF_BACKEND_NATIVE && check_stdio(e) < 0)
+		return -1;
 	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
 	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
+	if (run->plan.warnings)
+		warn(r, "%s", run->plan.warnings);
 	/* an untrusted workspace config must not have widened anything */
 	if (rf_config_check_plan(p, &run->plan, e) < 0)
 		return -1;

@@ -199,7 +199,7 @@ struct rf_run_result {
 	enum rf_effective_backend effective_backend;
 	char fallback_reason[256]; /* why the effective backend differs, "" if it does not */
 	int landlock_abi;          /* 0 when Landlock is not in use */
-	char warnings[1024];       /* newline-separated limitations of this run, "" if none */
+	char warnings[4096];       /* newline-separated limitations of this run, "" if none */
 	bool timed_out;            /* the timeout expired: the sandbox was killed, exit_status 124 */
 	struct rf_limits_report limits;
 	/* the events work */

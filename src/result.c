@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "events.h"
 #include "json.h"
 #include "policy.h"
@@ -115,6 +116,10 @@ int rf_run_result_write_json(const struct rf_run_result *r, const rf_policy *p, 
 	if (p) {
 		json_object_set_new(o, "sandbox_mode", json_string(rf_sandbox_mode_name(p->sandbox_mode)));
 		json_object_set_new(o, "network", json_string(rf_network_mode_name(p->network)));
+		/* config.h: the conversation mode and the agent of the run */
+		const struct rf_settings *st = rf_settings_get(p);
+		json_object_set_new(o, "conversation_mode", json_string(rf_conversation_mode_name(rf_policy_conversation_mode(p))));
+		json_object_set_new(o, "agent", st && st->agent ? json_string(st->agent) : json_null());
 	}
 	json_object_set_new(o, "timed_out", json_boolean(r->timed_out));
 	json_object_set_new(o, "limits", limits_object(&r->limits));

@@ -6,9 +6,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "status.h"
+
+/* jansson's json_array_foreach, spelled out (static analysis sees through it) */
+#define EACH(arr, i, it) for ((i) = 0; (i) < json_array_size(arr) && ((it) = json_array_get((arr), (i))); (i)++)
 
 static const char *str(json_t *o, const char *key)
 {
@@ -37,7 +41,7 @@ static void list_rows(const char *label, json_t *arr, const char *key)
 		row(label, "(none)", NULL);
 		return;
 	}
-	json_array_foreach(arr, i, it)
+	EACH(arr, i, it)
 	{
 		char v[600];
 		const char *spec = str(it, "spec");
@@ -70,7 +74,7 @@ static void tools_row(const char *label, json_t *m)
 	size_t o = 0, i;
 	json_t *it;
 	buf[0] = '\0';
-	json_array_foreach(t, i, it)
+	EACH(t, i, it)
 	{
 		if (o < sizeof buf - 2)
 			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", str(it, "tool"));
@@ -146,7 +150,7 @@ static void print_text(json_t *st)
 	json_t *feat = json_object_get(st, "features_in_use");
 	if (json_array_size(feat) == 0)
 		printf("  nothing: %s\n", str(be, "effective"));
-	json_array_foreach(feat, i, it)
+	EACH(feat, i, it)
 		printf("  - %s\n", json_string_value(it));
 
 	json_t *p = json_object_get(st, "policy");
@@ -163,7 +167,7 @@ static void print_text(json_t *st)
 	json_t *ag = json_object_get(p, "agent");
 	row("agent", json_is_null(json_object_get(ag, "name")) ? "(none)" : str(ag, "name"), str(ag, "source"));
 	json_t *caps = json_object_get(ag, "capabilities");
-	json_array_foreach(caps, i, it)
+	EACH(caps, i, it)
 	{
 		snprintf(buf, sizeof buf, "%s: %s (%s)", str(it, "name"),
 			 json_is_true(json_object_get(it, "granted")) ? "granted" : "withheld", str(it, "how"));
@@ -185,12 +189,10 @@ static void print_text(json_t *st)
 	tools_row("plan tools", json_object_get(md, "plan"));
 	tools_row("review tools", json_object_get(md, "review"));
 	json_t *cf = json_object_get(p, "confirmations");
-	const char *key;
-	json_t *val;
-	json_object_foreach(cf, key, val)
-	{
+	for (int ci = 0; ci < RF_CONFIRM_COUNT; ci++) {
+		json_t *val = json_object_get(cf, rf_confirmation_names[ci]);
 		char label[64];
-		snprintf(label, sizeof label, "confirmations.%s", key);
+		snprintf(label, sizeof label, "confirmations.%s", rf_confirmation_names[ci]);
 		row(label, json_is_true(json_object_get(val, "enabled")) ? "on (NOT implemented yet)" : "off",
 		    str(val, "source"));
 	}
@@ -206,12 +208,12 @@ static void print_text(json_t *st)
 	json_t *agents = json_object_get(st, "agents");
 	if (json_array_size(agents)) {
 		printf("\nagents defined\n");
-		json_array_foreach(agents, i, it)
+		EACH(agents, i, it)
 		{
 			char caps_s[200] = "";
 			size_t o = 0, j;
 			json_t *c;
-			json_array_foreach(json_object_get(it, "capabilities"), j, c)
+			EACH(json_object_get(it, "capabilities"), j, c)
 				if (json_is_true(json_object_get(c, "granted")) && o < sizeof caps_s)
 					o += (size_t)snprintf(caps_s + o, sizeof caps_s - o, "%s%s", o ? " " : "", str(c, "name"));
 			row(str(it, "name"), caps_s[0] ? caps_s : "(no capabilities)", str(it, "source"));
@@ -228,7 +230,7 @@ static void print_text(json_t *st)
 	json_t *warn = json_object_get(st, "warnings");
 	if (json_array_size(warn)) {
 		printf("\nwarnings\n");
-		json_array_foreach(warn, i, it)
+		EACH(warn, i, it)
 			printf("  - %s\n", json_string_value(it));
 	}
 }

@@ -391,7 +391,9 @@ static int policy_command(int argc, char **argv, enum rf_cli_command cmd)
 		rf_format_duration(r.limits.timeout_s, d, sizeof d);
 		fprintf(stderr, "ringfence: timed out after %s: the sandbox and everything in it were killed\n", d);
 	}
-	for (const char *line = r.warnings; *line;) {
+	/* a run that never started has one line to say: why (its warnings
+	 * stay in the JSON result) */
+	for (const char *line = rc < 0 ? "" : r.warnings; *line;) {
 		size_t n = strcspn(line, "\n");
 		fprintf(stderr, "ringfence: warning: %.*s\n", (int)n, line);
 		line += n + (line[n] == '\n');

@@ -170,7 +170,9 @@ static void check_landlock(struct rf_doctor *d)
 		return;
 	}
 	snprintf(c->detail, sizeof c->detail, "ABI %d%s%s%s", abi, abi > RF_LANDLOCK_ABI_KNOWN ? " (ringfence uses " : "",
-		 abi > RF_LANDLOCK_ABI_KNOWN ? "7)" : "", lsm_known ? (listed ? ", in the LSM list" : "") : "");
+		 abi > RF_LANDLOCK_ABI_KNOWN ? "7)" : "",
+		 lsm_known ? (listed ? ", in the active LSM list" : "")
+			   : " (the active LSM list, /sys/kernel/security/lsm, is not readable: securityfs not mounted)");
 	if (abi < 3) {
 		c->level = RF_DOCTOR_WARN;
 		append(c->detail, sizeof c->detail,

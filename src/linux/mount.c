@@ -300,6 +300,25 @@ static int apply_proc(struct builder *b, size_t i, struct rf_error *e)
 	return attach(sys, sys_mp, "/proc/sys read-only", e);
 }
 
+/* Does the directory DIRFD (any fd, O_PATH too) hold nothing? */
+static bool dir_is_empty(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	bool empty = true;
+	struct dirent *de;
+	while (empty && (de = readdir(d)))
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 /* A cache: the host directory as overlayfs lower layer, a fresh tmpfs as
  * upper layer. Writes land in the tmpfs and vanish with the sandbox. */
 static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
@@ -308,13 +327,27 @@ static int apply_cache(struct builder *b, size_t i, struct rf_error *e)
 	int lower = b->trees[i]; /* opened by clone_sources, closed with the trees */
 	if (lower < 0)
 		return 0; /* optional and absent */
+	struct stat st;
+	if (en->missing || dir_is_empty(lower)) {
+		/* empty (just made, or never used): nothing to lay over, a
+		 * directory of the scratch tmpfs will do, at a fifth of an
+		 * overlay's cost */
+		cleanup_fd int tree = scratch_dir(b, 0755, en->noexec, NULL, e);
+		if (tree < 0)
+			return -1;
+		if (fstat(lower, &st) < 0 || fchownat(tree, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
+			return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
+		cleanup_fd int mp = mount_point(b, i, true, e);
+		if (mp < 0)
+			return -1;
+		return attach(tree, mp, en->path, e);
+	}
 	cleanup_fd int layer = -1;
 	if (scratch_dir(b, 0755, false, &layer, e) < 0)
 		return -1;
 	if (mkdirat(layer, "upper", 0755) < 0 || mkdirat(layer, "work", 0755) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 	/* the layer's owner must be the caller, as the cache's files are */
-	struct stat st;
 	if (fstat(lower, &st) == 0 && fchownat(layer, "upper", st.st_uid, st.st_gid, 0) < 0)
 		return rf_fail(e, errno, "cannot prepare the private layer for %s", en->path);
 	char lowerdir[64], upperdir[64], workdir[64];
@@ -710,19 +743,30 @@ int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, stru
 	return 0;
 }
 
+/* A package cache that a fresh account does not have yet (~/.npm,
+ * ~/.cargo/registry): made for good, empty, as the tool would make it on its
+ * first run outside, so that the run gets its private layer there (a mount
+ * needs a mount point in the read-only home). Made once, not at every run and
+ * removed after: directories on the home's filesystem cost a journal commit
+ * each. Best effort: when the home refuses, the run goes without. */
+static void make_cache_dir(const struct rf_plan_entry *en)
+{
+	cleanup_free char *parent = rf_xstrdup(en->path);
+	char *slash = strrchr(parent, '/');
+	*slash = '\0';
+	cleanup_fd int pfd = openat2_path(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC,
+					  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (pfd >= 0)
+		(void)mkdirat(pfd, slash + 1, 0700); /* private, as XDG asks of ~/.cache */
+}
+
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rf_plan_entry *en = &plan->v[i];
 		if (en->kind == RF_PLAN_CACHE) {
-			/* A missing cache's placeholder is a convenience: when the
-			 * home refuses it, the run goes on without that cache. An
-			 * existing one may be another run's placeholder. */
-			if (remember(ph, en, e) < 0)
-				return -1;
-			struct rf_error ignored = {0};
 			if (en->missing)
-				(void)create_one(en, &ignored);
+				make_cache_dir(en);
 			continue;
 		}
 		if (en->kind != RF_PLAN_PROTECT)
@@ -789,6 +833,31 @@ static void remove_stale_temporaries(const char *dir)
 			(void)unlinkat(dfd, de->d_name, 0);
 	}
 	closedir(d);
+}
+
+size_t rf_placeholders_reopen(struct rf_placeholders *ph, int *keep, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ph->n_locks; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", ph->locks[i].fd);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* the inherited fd is left for the caller to close */
+		if (ph->locks[i].fd == ph->lock_fd)
+			ph->lock_fd = fd;
+		ph->locks[i].fd = fd;
+		if (fd >= 0 && n < cap)
+			keep[n++] = fd;
+	}
+	return n;
+}
+
+int rf_placeholders_relock(struct rf_placeholders *ph)
+{
+	for (size_t i = 0; i < ph->n_locks; i++)
+		if (ph->locks[i].fd < 0 || flock(ph->locks[i].fd, LOCK_SH) < 0)
+			return -1;
+	return 0;
 }
 
 void rf_placeholders_remove(struct rf_placeholders *ph)

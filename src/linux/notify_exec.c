@@ -316,6 +316,11 @@ int rf_notify_exec_decide(struct rf_notifier *n, const struct seccomp_notif *req
 	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
 	cleanup_fd int mem = open(memp, O_RDONLY | O_CLOEXEC);
 	if (mem < 0) {
+		/* cannot check it: refuse, and say why */
+		char rule[160];
+		snprintf(rule, sizeof rule, "mode:%s (the exec could not be checked: %s)", rf_conversation_mode_name(t->mode),
+			 strerror(errno));
+		report(n, req, "?", rule, t->list_source);
 		*result = -EACCES;
 		return 0;
 	}

@@ -639,7 +639,7 @@ static enum rf_notify_verdict h_setxattrat(struct rf_notify_call *c)
 {
 	/* struct xattr_args (the kernel's ABI): value is read, not used */
 	struct {
-		uint64_t value; // cppcheck-suppress unusedStructMember
+		uint64_t value; // cppcheck-suppress unusedStructMember ; struct xattr_args of the kernel ABI
 		uint32_t size, flags;
 	} args;
 	unsigned long long at = ARG(c, 2);

@@ -150,6 +150,15 @@ static void kill_on_timeout(struct supervisor *s)
 	rf_limits_kill(s->limits);
 }
 
+/* The result of a run that --timeout ended: 124, killed by SIGKILL. */
+static void timed_out_result(struct rf_run_result *r)
+{
+	r->timed_out = true;
+	r->exit_code = -1;
+	r->signal = SIGKILL;
+	r->exit_status = RF_EXIT_TIMEOUT;
+}
+
 static void pump(int from, int to, bool *open_flag)
 {
 	char buf[16384];
@@ -187,7 +196,8 @@ static void supervise(struct supervisor *s)
 		/* once the child is gone, drain the pty without blocking forever */
 		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
-		if (!s->child_done && !s->timed_out && rf_limits_expired(s->limits)) {
+		/* (a command whose status init has already reported finished in time) */
+		if (!s->child_done && !s->timed_out && !s->have_report && rf_limits_expired(s->limits)) {
 			kill_on_timeout(s);
 			continue;
 		}
@@ -261,10 +271,11 @@ static void supervise(struct supervisor *s)
 static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_limits_run *lr, struct rf_notifier *n)
 {
 	size_t len = 0;
-	bool serve = n && n->fd >= 0;
+	int nfd = n ? n->fd : -1;
+	bool serve = nfd >= 0;
 	buf[0] = '\0';
 	for (;;) {
-		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? n->fd : -1, .events = POLLIN}};
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = serve ? nfd : -1, .events = POLLIN}};
 		int pr = poll(pf, 2, rf_limits_poll_ms(lr));
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -272,7 +283,7 @@ static ssize_t read_setup_error(int fd, char *buf, size_t cap, const struct rf_l
 			return -2;
 		if (pr < 0)
 			break;
-		if (pf[1].revents & POLLIN)
+		if (serve && (pf[1].revents & POLLIN))
 			rf_notifier_handle(n);
 		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
 			serve = false;
@@ -386,8 +397,8 @@ static void run_release(struct run *run)
 	rf_notifier_free(&run->notifier);
 	if (run->own_events)
 		rf_events_free(run->events);
-	/* the sandbox is gone by now: its cgroup goes too */
-	rf_limits_release(&run->limits, run->r);
+	/* the sandbox is gone by now; anything left in its cgroup goes too */
+	rf_limits_kill(&run->limits);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -400,6 +411,8 @@ static void run_release(struct run *run)
 		close_fd(&run->pty.slave);
 	}
 	rf_placeholders_remove(&run->ph);
+	/* the cgroup, and the janitor that would have cleaned up after us */
+	rf_limits_release(&run->limits, run->r);
 	if (run->private_tmp[0]) {
 		/* the fallback's private /tmp: its contents are the command's */
 		pid_t rm = fork();
@@ -464,6 +477,9 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	run->args.notify_sock = run->notify_sk[1];
 	run->args.pty_inside = run->want_pty;
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
+		return -1;
+	/* from here on, a janitor removes what this run leaves if ringfence is killed */
+	if (rf_limits_start(&run->limits, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
 	if (run->proxy_port)
@@ -558,6 +574,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	run->args.envp = run->env.v;
 	run->args.seccomp = &run->prog;
 	run->args.private_tmp = run->private_tmp;
+	if (rf_limits_start(&run->limits, NULL, e) < 0)
+		return -1;
 	r->effective_backend = RF_EFFECTIVE_LANDLOCK;
 	warn(r, "fallback (%s): Landlock + seccomp only; no pid/mount/network namespaces", r->fallback_reason);
 	warn(r, "fallback: /proc shows the host's processes; unix sockets cannot be created (socketpair works)");
@@ -581,7 +599,7 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	if (run->p->network != RF_NET_ONLINE)
 		warn(run->r, "backend = none: network %s is not enforced (the host network is reachable)",
 		     rf_network_mode_name(run->p->network));
-	if (open_host_pty(run, e) < 0)
+	if (open_host_pty(run, e) < 0 || rf_limits_start(&run->limits, NULL, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
 	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);
@@ -764,6 +782,27 @@ static int start_proxy(struct run *run, struct rf_error *e)
 	return 0;
 }
 
+/* fds 0-2 cross into the sandbox as they are. A directory among them (or an
+ * O_PATH fd) would be a handle on a host tree outside the mount plan:
+ * openat() relative to it resolves in the host's view (Landlock, when the
+ * kernel has it, still stops opening files there, not listing it). Never a
+ * sensible stdin or stdout, so refused. */
+static int check_stdio(struct rf_error *e)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fstat(fd, &st) < 0)
+			continue; /* closed: nothing crosses */
+		if (S_ISDIR(st.st_mode) || (fl & O_PATH))
+			return rf_fail(e, 0,
+				       "cannot pass fd %d into the sandbox: it is %s, a way to the host's files "
+				       "outside the sandbox's view",
+				       fd, S_ISDIR(st.st_mode) ? "a directory" : "an O_PATH handle");
+	}
+	return 0;
+}
+
 /* The whole sequence; every failure returns -1 with *e and leaves the
  * release to rf_run(). */
 static int run_steps(struct run *run, struct rf_error *e)
@@ -774,11 +813,15 @@ static int run_steps(struct run *run, struct rf_error *e)
 
 	if (!o->argv || !o->argv[0])
 		return rf_fail(e, 0, "no command given");
+	if (p->backend == RF_BACKEND_NATIVE && check_stdio(e) < 0)
+		return -1;
 	if (p->backend == RF_BACKEND_NATIVE && p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE &&
 	    rf_placeholders_lock(&run->ph, p->workspace ? p->workspace : ".", e) < 0)
 		return -1;
 	if (rf_plan_build(p, NULL, &run->plan, e) < 0)
 		return -1;
+	if (run->plan.warnings)
+		warn(r, "%s", run->plan.warnings);
 	/* an untrusted workspace config must not have widened anything */
 	if (rf_config_check_plan(p, &run->plan, e) < 0)
 		return -1;
@@ -880,10 +923,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		kill_child(run);
 		if (!run->use_ns)
 			kill_descendants(run->limits.janitor);
-		r->timed_out = true;
-		r->exit_code = -1;
-		r->signal = SIGKILL;
-		r->exit_status = RF_EXIT_TIMEOUT;
+		timed_out_result(r);
 		return 0;
 	}
 	if (run->have_pty && released == 0)
@@ -916,10 +956,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (s.events_stopped)
 		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
 	if (s.timed_out) {
-		r->timed_out = true;
-		r->exit_code = -1;
-		r->signal = SIGKILL;
-		r->exit_status = RF_EXIT_TIMEOUT;
+		timed_out_result(r);
 		return 0;
 	}
 	if (run->use_ns && !s.have_report)

@@ -56,6 +56,12 @@ void rf_predict_backend(const rf_policy *p, const struct rf_probe *pr, struct rf
 		out->effective = RF_EFFECTIVE_NONE;
 }
 
+/* The ABI ringfence uses on a kernel offering `kernel`. */
+static int used_landlock_abi(int kernel)
+{
+	return kernel > RF_LANDLOCK_ABI_KNOWN ? RF_LANDLOCK_ABI_KNOWN : kernel;
+}
+
 static json_t *setting(const char *value, const char *source)
 {
 	return json_pack("{s:s, s:s}", "value", value, "source", source ? source : "default");
@@ -122,8 +128,7 @@ static json_t *kernel(const struct rf_probe *pr)
 	json_object_set_new(k, "user_namespaces", json_boolean(pr->userns));
 	json_object_set_new(k, "user_namespaces_reason", pr->userns ? json_null() : json_string(pr->userns_reason));
 	json_object_set_new(k, "landlock_abi", json_integer(pr->landlock_abi));
-	json_object_set_new(k, "landlock_abi_used",
-			    json_integer(pr->landlock_abi > RF_LANDLOCK_ABI_KNOWN ? RF_LANDLOCK_ABI_KNOWN : pr->landlock_abi));
+	json_object_set_new(k, "landlock_abi_used", json_integer(used_landlock_abi(pr->landlock_abi)));
 	json_object_set_new(k, "seccomp", json_boolean(pr->seccomp));
 	json_object_set_new(k, "seccomp_user_notification", json_boolean(pr->seccomp_notify));
 	return k;
@@ -135,13 +140,14 @@ static json_t *features(const rf_policy *p, const struct rf_probe *pr, const str
 	json_t *a = json_array();
 	if (b->refuse || b->effective == RF_EFFECTIVE_NONE)
 		return a;
-	int abi = pr->landlock_abi > RF_LANDLOCK_ABI_KNOWN ? RF_LANDLOCK_ABI_KNOWN : pr->landlock_abi;
+	int abi = used_landlock_abi(pr->landlock_abi);
 	bool restricted = rf_policy_conversation_mode(p) != RF_MODE_CHAT;
 	if (b->effective == RF_EFFECTIVE_NAMESPACES) {
 		json_array_append_new(a, json_string(p->network == RF_NET_ONLINE
 							     ? "namespaces: user mount pid ipc uts cgroup (host network)"
 							     : "namespaces: user mount pid net ipc uts cgroup"));
 		json_array_append_new(a, json_string("mount plan: tmpfs root, read-only binds, pivot_root"));
+		// cppcheck-suppress knownConditionTrueFalse ; a whole-program guess from one caller's zeroed probe
 		if (abi > 0)
 			json_array_append_new(a, json_sprintf("landlock ABI %d: filesystem rules mirroring the mount plan", abi));
 		else

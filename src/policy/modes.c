@@ -98,7 +98,7 @@ int rf_tool_parse(const char *spec, const char *source, struct rf_tool *out, str
 	return 0;
 }
 
-static void push(struct rf_tool_list *l, struct rf_tool *t)
+static void push(struct rf_tool_list *l, const struct rf_tool *t)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 32;

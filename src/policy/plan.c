@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ void rf_plan_free(struct rf_plan *plan)
 	free(plan->v);
 	free(plan->workspace);
 	free(plan->home);
+	free(plan->warnings);
 	memset(plan, 0, sizeof *plan);
 }
 
@@ -422,6 +424,91 @@ static int guard_other_worktrees(struct rf_plan *plan, const char *base, const c
 	return rc;
 }
 
+/* core.worktree of the git dir GITDIR, resolved against it, or NULL. git
+ * records it for a submodule's git dir absorbed into .git/modules. */
+static char *read_core_worktree(const char *gitdir)
+{
+	char buf[16384];
+	cleanup_free char *cfg = rf_path_join(gitdir, "config");
+	if (rf_read_file(cfg, buf, sizeof buf) <= 0)
+		return NULL;
+	bool core = false;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		line += strspn(line, " \t");
+		if (line[0] == '[') {
+			core = strncasecmp(line, "[core]", 6) == 0;
+			continue;
+		}
+		if (!core || strncasecmp(line, "worktree", 8) != 0)
+			continue;
+		char *v = line + 8;
+		v += strspn(v, " \t");
+		if (*v++ != '=')
+			continue;
+		v += strspn(v, " \t\"");
+		v[strcspn(v, "\"\r")] = '\0';
+		for (size_t n = strlen(v); n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
+			v[n - 1] = '\0';
+		cleanup_free char *abs = v[0] == '/' ? rf_xstrdup(v) : rf_path_join(gitdir, v);
+		return resolve(abs);
+	}
+	return NULL;
+}
+
+/* Does the git dir that ROOT's .git file names belong to ROOT? Anyone who
+ * could write in a directory (an earlier run whose workspace held it) can
+ * make its .git a file naming any directory; granting that directory when
+ * the directory becomes a workspace of its own (its cwd, in a monorepo)
+ * would make $HOME or another repository writable. So the git dir must say
+ * it is ROOT's: a linked worktree's admin dir lies in <common>/worktrees and
+ * its gitdir file names ROOT/.git; a submodule's git dir has ROOT as its
+ * core.worktree. `git init --separate-git-dir` records nothing of the kind. */
+static bool git_dir_is_roots(const char *root, const char *dotgit, const char *admin, const char *common)
+{
+	if (common) {
+		cleanup_free char *wtdir = rf_path_join(common, "worktrees");
+		cleanup_free char *parent = rf_xstrdup(admin);
+		char *slash = strrchr(parent, '/');
+		if (!slash || slash == parent)
+			return false;
+		*slash = '\0';
+		if (strcmp(parent, wtdir) != 0)
+			return false;
+		char buf[PATH_MAX + 1];
+		cleanup_free char *gf = rf_path_join(admin, "gitdir");
+		if (rf_read_file(gf, buf, sizeof buf) <= 0)
+			return false;
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
+		cleanup_free char *back = resolve(named);
+		return back && strcmp(back, dotgit) == 0;
+	}
+	cleanup_free char *wt = read_core_worktree(admin);
+	return wt && strcmp(wt, root) == 0;
+}
+
+/* Is PATH inside the workspace or one of the policy's writable roots? */
+static bool in_a_writable_root(const struct rf_plan *plan, const struct rf_policy *p, const char *path)
+{
+	if (plan->mode != RF_SANDBOX_WORKSPACE_WRITE)
+		return false;
+	if (rf_path_is_within(path, plan->workspace))
+		return true;
+	for (size_t i = 0; i < p->writable_roots.n; i++) {
+		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		if (real && rf_path_is_within(path, real))
+			return true;
+	}
+	return false;
+}
+
+static void plan_warn(struct rf_plan *plan, const char *msg)
+{
+	char *old = plan->warnings;
+	plan->warnings = old ? rf_xasprintf("%s\n%s", old, msg) : rf_xstrdup(msg);
+	free(old);
+}
+
 /* A writable root (the workspace or --writable-root) and all that comes with
  * it: its protected paths and, for git linked worktrees, the common git dir. */
 static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, const char *root,
@@ -438,6 +525,24 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 		admin = read_gitdir_file(dotgit, root);
 		if (admin)
 			common = read_commondir(admin);
+		const char *named = common ? common : admin;
+		if (admin && !git_dir_is_roots(root, dotgit, admin, common) && !rf_path_is_within(named, root) &&
+		    !in_a_writable_root(plan, p, named)) {
+			/* not granted: only the .git file itself is protected */
+			cleanup_free char *w = rf_xasprintf(
+				"the git dir %s named by %s is not made visible or writable: nothing in it says it "
+				"belongs to %s (git init --separate-git-dir records nothing); grant it with "
+				"--writable-root or --read-only if it is yours",
+				named, dotgit, root);
+			plan_warn(plan, w);
+			/* its other linked worktrees are hidden all the same:
+			 * hiding takes nothing from anyone */
+			if (guard_other_worktrees(plan, named, "", common ? admin : NULL, false, e) < 0)
+				return -1;
+			free(admin);
+			free(common);
+			admin = common = NULL;
+		}
 		if (common && !rf_path_is_within(common, root)) {
 			/* The source checkout behind the worktree is hidden; its git
 			 * dir comes back so commits work. */
@@ -473,8 +578,9 @@ static int add_writable_root(struct rf_plan *plan, const struct rf_policy *p, co
 	if (writable && protect_root(plan, p, root, gitdir, e) < 0)
 		return -1;
 	if (writable && admin) {
-		/* A worktree's .git file says which git dir (and so which hooks
-		 * and config) git uses: it must not be rewritten either. */
+		/* A .git file says which git dir (and so which hooks and config)
+		 * git uses: it must not be rewritten either (when the git dir is
+		 * not granted, protect_root() protected it already). */
 		add(plan, RF_PLAN_PROTECT, dotgit, "protected:.git (worktree link)", "default", false);
 	}
 	if (writable && common && admin && strcmp(common, admin) != 0) {
@@ -504,50 +610,14 @@ static int check_not_hidden(const struct rf_plan *plan, const char *path, const 
 	return 0;
 }
 
-/* A grant (read-only path, writable root) is bound where its path resolves.
- * A symlink on that path that lies in a place the sandbox can write (the
- * workspace, a writable root) may have been planted by an earlier run: a
- * `--writable-root build/out` replaced by `out -> ~` would otherwise make
- * the home writable in the next run. Such a grant is refused. `writable`
- * holds the resolved writable places. */
-static int check_no_planted_symlink(const char *path, char *const *writable, size_t n_writable, const char *what,
-				    const char *spec, const char *source, struct rf_error *e)
-{
-	cleanup_free char *cur = rf_xstrdup(path);
-	for (char *p = cur + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		struct stat st;
-		if (lstat(cur, &st) == 0 && S_ISLNK(st.st_mode)) {
-			/* where the link itself lives, resolved */
-			cleanup_free char *parent = rf_xstrdup(cur);
-			char *slash = strrchr(parent, '/');
-			slash[slash == parent ? 1 : 0] = '\0';
-			cleanup_free char *real_parent = realpath(parent, NULL);
-			for (size_t i = 0; real_parent && i < n_writable; i++)
-				if (rf_path_is_within(real_parent, writable[i]))
-					return rf_fail(e, 0,
-						       "cannot use %s %s (%s): %s is a symlink inside the writable %s, "
-						       "which the sandbox could have planted; name the real path instead",
-						       what, spec, source, cur, writable[i]);
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	return 0;
-}
-
 /* Package-manager caches under $HOME: writable through a private layer, so
  * `npm ci`, pip, cargo, go and maven work, yet nothing they write survives the
  * run (a poisoned cache would otherwise run in your next build outside).
  * `make`: also when missing (a fresh account has no ~/.npm yet, and npm, pip
  * and cargo fail on a read-only home instead of doing without): the first
- * missing component gets an empty placeholder directory on the host for the
- * run, removed after it, and the private layer over it. The others only when
- * they exist, so as not to litter every home with ~/go or ~/.m2. */
+ * missing component is made on the host, empty, as the tool would make it
+ * outside (rf_placeholders_create), and gets the private layer. The others
+ * only when they exist, so as not to litter every home with ~/go or ~/.m2. */
 static const struct {
 	const char *rel;
 	bool make;
@@ -562,7 +632,7 @@ static void add_caches(struct rf_plan *plan)
 	if (!plan->home || strcmp(plan->home, "/") == 0)
 		return;
 	struct stat hst;
-	/* placeholders only in a home of the caller's own */
+	/* made only in a home of the caller's own */
 	bool may_make = lstat(plan->home, &hst) == 0 && S_ISDIR(hst.st_mode) && hst.st_uid == geteuid();
 	for (size_t i = 0; i < sizeof home_caches / sizeof home_caches[0]; i++) {
 		cleanup_free char *path = rf_path_join(plan->home, home_caches[i].rel);
@@ -591,11 +661,11 @@ static void add_caches(struct rf_plan *plan)
 		}
 		if (lstat(path, &st) == 0 || errno != ENOENT)
 			continue; /* a symlink or a file on the way */
-		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: placeholder, private layer, discarded)",
+		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: made, empty; private layer, discarded)",
 							path + strlen(plan->home) + 1);
 		add(plan, RF_PLAN_CACHE, path, mrule, "default", true);
 		last(plan)->missing = true;
-		last(plan)->optional = true; /* if the placeholder cannot be made: no cache */
+		last(plan)->optional = true; /* if it cannot be made: no cache */
 	}
 }
 
@@ -636,6 +706,108 @@ static void add_system(struct rf_plan *plan, const struct rf_policy *p)
 		if (rc && rf_path_is_within(rc, "/run"))
 			add(plan, RF_PLAN_BIND_RO, rc, "network:resolv.conf", "default", false);
 	}
+}
+
+/* The workspace or writable root (real path) DIR lies in: somewhere a
+ * sandbox, in this run or an earlier one, could have made a symlink. NULL
+ * when none. */
+static char *sandbox_could_write(const struct rf_plan *plan, const struct rf_policy *p, const char *dir)
+{
+	if (plan->workspace && rf_path_is_within(dir, plan->workspace))
+		return rf_xstrdup(plan->workspace);
+	for (size_t i = 0; i < p->writable_roots.n; i++) {
+		char *real = resolve(p->writable_roots.v[i].path);
+		if (real && rf_path_is_within(dir, real))
+			return real;
+		free(real);
+	}
+	return NULL;
+}
+
+/* realpath() for the paths a grant names (--read-only, --writable-root),
+ * refusing to follow a symlink that lies where a sandbox can write: a run
+ * can replace the workspace's vendor/ by a symlink to /home, and the next
+ * run's `--read-only WS/vendor` would then show other users' homes (or
+ * `--writable-root WS/build` make $HOME writable). Symlinks elsewhere (the
+ * user's own, ~/work -> /data/work) are followed as usual. Returns NULL with
+ * errno set; ELOOP with *bad = the refused symlink, *area = where it lies. */
+static char *resolve_grant(const struct rf_plan *plan, const struct rf_policy *p, const char *path, char **bad,
+			   char **area)
+{
+	*bad = *area = NULL;
+	if (path[0] != '/') {
+		errno = EINVAL;
+		return NULL;
+	}
+	cleanup_free char *cur = rf_xstrdup("/");
+	cleanup_free char *rest = rf_xstrdup(path + 1);
+	int links = 0;
+	while (rest[0]) {
+		size_t n = strcspn(rest, "/");
+		cleanup_free char *name = rf_xstrndup(rest, n);
+		cleanup_free char *tail = rf_xstrdup(rest + n + (rest[n] == '/'));
+		free(rest);
+		rest = rf_steal_ptr(&tail);
+		if (n == 0 || strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {
+			char *slash = strrchr(cur, '/');
+			if (slash == cur)
+				cur[1] = '\0';
+			else
+				*slash = '\0';
+			continue;
+		}
+		cleanup_free char *full = rf_path_join(cur, name);
+		struct stat st;
+		if (lstat(full, &st) < 0)
+			return NULL;
+		if (!S_ISLNK(st.st_mode)) {
+			free(cur);
+			cur = rf_steal_ptr(&full);
+			continue;
+		}
+		*area = sandbox_could_write(plan, p, cur);
+		if (*area) {
+			*bad = rf_steal_ptr(&full);
+			errno = ELOOP;
+			return NULL;
+		}
+		char target[PATH_MAX];
+		ssize_t tl = readlink(full, target, sizeof target - 1);
+		if (tl < 0)
+			return NULL;
+		target[tl] = '\0';
+		if (++links > 40) {
+			errno = ELOOP;
+			return NULL;
+		}
+		cleanup_free char *spliced = rf_xasprintf("%s/%s", target[0] == '/' ? target + 1 : target, rest);
+		free(rest);
+		rest = rf_steal_ptr(&spliced);
+		if (target[0] == '/') {
+			free(cur);
+			cur = rf_xstrdup("/");
+		}
+	}
+	return rf_steal_ptr(&cur);
+}
+
+/* resolve_grant() with the error said: "cannot WHAT SPEC (SOURCE): ..." */
+static char *grant_path(const struct rf_plan *plan, const struct rf_policy *p, const struct rf_path_rule *r,
+			const char *what, struct rf_error *e)
+{
+	cleanup_free char *bad = NULL;
+	cleanup_free char *area = NULL;
+	char *real = resolve_grant(plan, p, r->path, &bad, &area);
+	if (!real && bad)
+		rf_fail(e, 0,
+			"cannot %s %s (%s): %s is a symlink inside the writable %s, which the sandbox could "
+			"have planted; name the real path instead",
+			what, r->spec, r->source, bad, area);
+	else if (!real)
+		rf_fail(e, errno, "cannot %s %s (%s)", what, r->spec, r->source);
+	return real;
 }
 
 /* Plan/review modes: entries from `from` on are places the command could
@@ -686,32 +858,11 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 			add_caches(plan);
 	}
 
-	/* the places the sandbox will be able to write, resolved */
-	struct rf_strv writable_real = {0};
-	rf_strv_push(&writable_real, plan->workspace);
-	for (size_t i = 0; p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && i < p->writable_roots.n; i++) {
-		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
-		if (real)
-			rf_strv_push(&writable_real, real);
-	}
-	int planted = 0;
-	for (size_t i = 0; planted == 0 && i < p->read_only.n; i++)
-		planted = check_no_planted_symlink(p->read_only.v[i].path, writable_real.v, writable_real.n,
-						   "read-only path", p->read_only.v[i].spec, p->read_only.v[i].source, e);
-	for (size_t i = 0; planted == 0 && i < p->writable_roots.n; i++)
-		planted = check_no_planted_symlink(p->writable_roots.v[i].path, writable_real.v, writable_real.n,
-						   "writable root", p->writable_roots.v[i].spec,
-						   p->writable_roots.v[i].source, e);
-	rf_strv_free(&writable_real);
-	if (planted < 0)
-		return -1;
-
 	for (size_t i = 0; i < p->read_only.n; i++) {
 		const struct rf_path_rule *r = &p->read_only.v[i];
-		cleanup_free char *real = resolve(r->path);
+		cleanup_free char *real = grant_path(plan, p, r, "grant read-only access to", e);
 		if (!real)
-			return rf_fail(e, errno, "cannot grant read-only access to %s (%s)", r->spec,
-				       r->source);
+			return -1;
 		cleanup_free char *rule = rf_xasprintf("read-only:%s", r->spec);
 		add(plan, RF_PLAN_BIND_RO, real, rule, r->source, is_dir_path(real));
 	}
@@ -740,9 +891,9 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		return -1;
 	for (size_t i = 0; i < p->writable_roots.n; i++) {
 		const struct rf_path_rule *r = &p->writable_roots.v[i];
-		cleanup_free char *real = resolve(r->path);
+		cleanup_free char *real = grant_path(plan, p, r, "use writable root", e);
 		if (!real)
-			return rf_fail(e, errno, "cannot use writable root %s (%s)", r->spec, r->source);
+			return -1;
 		if (!is_dir_path(real))
 			return rf_fail(e, ENOTDIR, "cannot use writable root %s (%s)", r->spec, r->source);
 		if (strcmp(real, "/") == 0)
@@ -766,6 +917,6 @@ void rf_plan_describe(const struct rf_plan *plan, FILE *out)
 		fprintf(out, "ringfence:   %-7s %s", rf_plan_kind_name(en->kind), en->path);
 		if (en->kind == RF_PLAN_SYMLINK)
 			fprintf(out, " -> %s", en->target);
-		fprintf(out, "  [%s%s]\n", en->rule, en->missing ? ", placeholder" : "");
+		fprintf(out, "  [%s%s]\n", en->rule, en->missing && en->kind == RF_PLAN_PROTECT ? ", placeholder" : "");
 	}
 }

@@ -71,6 +71,7 @@ struct rf_plan {
 	char *workspace; /* absolute, resolved */
 	char *home;      /* absolute, resolved, may be NULL */
 	enum rf_sandbox_mode mode;
+	char *warnings;  /* what the plan leaves out and the user should know, one a line; NULL: none */
 	bool exec_restricted; /* plan/review: only the mode's tools may run (notify_exec.h) */
 };
 

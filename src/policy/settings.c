@@ -165,9 +165,9 @@ void rf_policy_note_flag(rf_policy *p, const char *flag)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (strcmp(map[i].flag, flag) != 0)
 			continue;
+		/* (in plan/review the sandbox mode's source is that of the
+		 * configured mode: status names the mode for the effective one) */
 		cleanup_free char *src = rf_xasprintf("--%s", flag);
-		if (map[i].id == RF_SET_SANDBOX_MODE && s->mode != RF_MODE_CHAT)
-			continue; /* still read-only: the mode decides, and says so */
 		rf_setting_set_source(p, map[i].id, src);
 	}
 }
@@ -325,8 +325,9 @@ int rf_policy_load_config(rf_policy *p, const struct rf_config_options *o, struc
 	s->global_state = RF_FILE_NOT_LOOKED;
 	if (!o->no_global_file && s->global_file) {
 		cleanup_fd int fd = open(s->global_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
-			return rf_fail(e, errno, "cannot read %s", s->global_file);
+		/* the default file may well not exist; one named explicitly must */
+		if (fd < 0 && (o->global_file || (errno != ENOENT && errno != ENOTDIR)))
+			return rf_fail(e, errno, "cannot read config file %s", s->global_file);
 		s->global_state = RF_FILE_ABSENT;
 		if (fd >= 0) {
 			if (parse_fd(fd, s->global_file, RF_CONFIG_GLOBAL, NULL, &global, e) < 0)

@@ -35,7 +35,7 @@ static int setup(void **state)
 	(void)state;
 	strcpy(root, "/tmp/rf-config-test.XXXXXX");
 	assert_non_null(mkdtemp(root));
-	char cmd[800];
+	char cmd[2000]; /* five roots of up to 256 bytes: room for all (-Wformat-truncation at -O0) */
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/ws/sub' '%s/cache/x' '%s/other' '%s/secret/x' '%s/home'", root, root, root,
 		 root, root);
 	assert_int_equal(system(cmd), 0);
@@ -635,8 +635,11 @@ static void test_plan_check(void **state)
 	snprintf(cmd, sizeof cmd,
 		 "mkdir -p '%s/elsewhere/.git/worktrees/wt' '%s/ws/wt' && "
 		 "echo 'gitdir: %s/elsewhere/.git/worktrees/wt' > '%s/ws/wt/.git' && "
-		 "echo '../..' > '%s/elsewhere/.git/worktrees/wt/commondir'",
-		 root, root, root, root, root);
+		 "echo '../..' > '%s/elsewhere/.git/worktrees/wt/commondir' && "
+		 /* a real worktree's admin dir names it back (else the plan does
+		  * not grant the git dir at all) */
+		 "echo '%s/ws/wt/.git' > '%s/elsewhere/.git/worktrees/wt/gitdir'",
+		 root, root, root, root, root, root, root);
 	assert_int_equal(system(cmd), 0);
 	struct rf_error e = {0};
 	rf_policy *p;

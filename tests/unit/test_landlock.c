@@ -233,6 +233,34 @@ static void test_mirror(void **state)
 	rf_plan_free(&plan);
 }
 
+/* Plan/review: only exec_allow keeps the execute right (bit 0). */
+static void test_mirror_exec_allow(void **state)
+{
+	(void)state;
+	struct rf_plan plan = {0};
+	add(&plan, RF_PLAN_BIND_RO, "/usr", true, false);
+	add(&plan, RF_PLAN_TMPFS, "/tmp", true, false);
+	add(&plan, RF_PLAN_BIND_RO, "/home/u/ws", true, false);
+	char *const allow[] = {"/usr/bin/cat", "/usr/lib/ld.so", NULL};
+	struct rf_landlock_opts o = {.mode = RF_LANDLOCK_MIRROR, .plan = &plan, .exec_allow = allow};
+	struct rf_landlock_rules r;
+	struct rf_error e = {0};
+	assert_int_equal(rf_landlock_compute(&o, 7, NULL, &r, &e), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		bool allowed = strcmp(r.v[i].path, "/usr/bin/cat") == 0 || strcmp(r.v[i].path, "/usr/lib/ld.so") == 0;
+		if (allowed)
+			assert_int_equal(r.v[i].access, 0x1 | 0x4); /* execute + read_file */
+		else
+			assert_int_equal(r.v[i].access & 0x1, 0);
+		if (allowed)
+			assert_false(r.v[i].is_dir);
+	}
+	assert_int_equal(rule_access(&r, "/"), READ & ~0x1ull);
+	assert_int_equal(rule_access(&r, "/tmp"), 0xffff & ~0x1ull);
+	rf_landlock_rules_free(&r);
+	rf_plan_free(&plan);
+}
+
 /* ---- ENFORCE ---- */
 
 static const struct fake_node tree[] = {
@@ -556,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_rights),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_mirror),
+		cmocka_unit_test(test_mirror_exec_allow),
 		cmocka_unit_test(test_enforce_tree),
 		cmocka_unit_test(test_enforce_abi3_masks),
 		cmocka_unit_test(test_enforce_missing_protected),

@@ -229,12 +229,124 @@ static void test_danger(void **state)
 	rf_policy_free(p);
 }
 
+static const struct rf_plan_entry *entry_at(const struct rf_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->v[i].path, path) == 0)
+			return &plan->v[i];
+	return NULL;
+}
+
+static void test_foreign_gitfile_not_granted(void **state)
+{
+	/* a .git file an earlier run could have written, naming $HOME */
+	(void)state;
+	mkdirs("home/ws/sub");
+	char content[600];
+	snprintf(content, sizeof content, "gitdir: %s\n", P("home"));
+	touch("home/ws/sub/.git", content);
+	rf_policy *p = policy("home/ws/sub");
+	struct rf_plan plan;
+	build(p, &plan);
+	expect(&plan, P("home/.bashrc"), RF_ACCESS_READ, "home:~");
+	expect(&plan, P("home/ws/sub/.git"), RF_ACCESS_READ, "protected:");
+	assert_non_null(plan.warnings);
+	assert_non_null(strstr(plan.warnings, "is not made visible or writable"));
+	assert_null(entry_at(&plan, P("home/hooks"))); /* no placeholders in it either */
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
+static void test_submodule_gitdir_granted(void **state)
+{
+	/* a submodule's git dir says it is ours: core.worktree */
+	(void)state;
+	mkdirs("home/super/.git/modules/lib/objects");
+	mkdirs("home/super/.git/modules/lib/hooks");
+	touch("home/super/.git/modules/lib/config", "[core]\n\tbare = false\n\tworktree = ../../../lib\n");
+	mkdirs("home/super/lib");
+	touch("home/super/lib/.git", "gitdir: ../.git/modules/lib\n");
+	rf_policy *p = policy("home/super/lib");
+	struct rf_plan plan;
+	build(p, &plan);
+	expect(&plan, P("home/super/.git/modules/lib/objects/ab"), RF_ACCESS_WRITE, "git-dir");
+	expect(&plan, P("home/super/.git/modules/lib/hooks/pre-commit"), RF_ACCESS_READ, "protected:.git/hooks");
+	expect(&plan, P("home/super/.git/modules/lib/config"), RF_ACCESS_READ, "protected:.git/config");
+	assert_null(plan.warnings);
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
+static void test_worktrees_symlink_not_followed(void **state)
+{
+	/* .git/worktrees/evil -> $HOME once became a read-only bind of $HOME's target */
+	(void)state;
+	mkdirs("home/ws/.git/worktrees");
+	assert_int_equal(symlink("/", P("home/ws/.git/worktrees/evil")), 0);
+	rf_policy *p = policy("home/ws");
+	struct rf_plan plan;
+	build(p, &plan);
+	assert_null(entry_at(&plan, "/"));
+	expect(&plan, "/home/anyone/file", RF_ACCESS_NONE, NULL);
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+	assert_int_equal(unlink(P("home/ws/.git/worktrees/evil")), 0);
+}
+
+static void test_grant_through_planted_symlink_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(symlink("/usr", P("home/ws/vendor")), 0);
+	rf_policy *p = policy("home/ws");
+	struct rf_error e = {0};
+	assert_int_equal(rf_policy_add_read_only(p, P("home/ws/vendor"), "t", &e), 0);
+	struct rf_plan plan;
+	struct rf_plan_host h = {.home = P("home"), .cwd = P("home/ws")};
+	assert_int_equal(rf_plan_build(p, &h, &plan, &e), -1);
+	assert_non_null(strstr(e.msg, "is a symlink inside the writable"));
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+	/* the user's own symlink, in the read-only home: followed */
+	assert_int_equal(symlink("/usr", P("home/usrlink")), 0);
+	p = policy("home/ws");
+	assert_int_equal(rf_policy_add_read_only(p, P("home/usrlink/share"), "t", &e), 0);
+	build(p, &plan);
+	expect(&plan, "/usr/share/x", RF_ACCESS_READ, NULL);
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+	assert_int_equal(unlink(P("home/ws/vendor")), 0);
+	assert_int_equal(unlink(P("home/usrlink")), 0);
+}
+
+static void test_missing_caches_planned(void **state)
+{
+	(void)state;
+	rf_policy *p = policy("home/ws");
+	struct rf_plan plan;
+	build(p, &plan);
+	const struct rf_plan_entry *npm = entry_at(&plan, P("home/.npm"));
+	assert_non_null(npm);
+	assert_int_equal(npm->kind, RF_PLAN_CACHE);
+	assert_true(npm->missing && npm->optional);
+	/* ~/.cargo missing as a whole: one layer over it */
+	const struct rf_plan_entry *cargo = entry_at(&plan, P("home/.cargo"));
+	assert_non_null(cargo);
+	assert_null(entry_at(&plan, P("home/.cargo/registry")));
+	assert_null(entry_at(&plan, P("home/go/pkg/mod"))); /* only when present */
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workspace_write), cmocka_unit_test(test_read_only_mode),
 		cmocka_unit_test(test_extra_rules),     cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_missing_git),     cmocka_unit_test(test_danger),
+		cmocka_unit_test(test_foreign_gitfile_not_granted), cmocka_unit_test(test_submodule_gitdir_granted),
+		cmocka_unit_test(test_worktrees_symlink_not_followed),
+		cmocka_unit_test(test_grant_through_planted_symlink_refused),
+		cmocka_unit_test(test_missing_caches_planned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

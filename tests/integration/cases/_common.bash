@@ -135,3 +135,7 @@ host_can_work() {
 	HOST_WORK_MS=$(((t1 - t0) / 1000000))
 	[ "$HOST_WORK_MS" -lt 10000 ]
 }
+
+# nothing_kept DIR: DIR is absent, or holds only empty directories (a package
+# cache ringfence made for a fresh account, with nothing of a run kept in it)
+nothing_kept() { [ ! -e "$1" ] || { [ -d "$1" ] && [ -z "$(find "$1" -mindepth 1 ! -type d)" ]; }; }

@@ -1,29 +1,29 @@
 # Package caches under $HOME (~/.npm, ~/.cache, ~/.cargo/registry...): a
-# private writable layer for the run, discarded after; made for the run when
-# a fresh account does not have them yet (npm, pip and cargo fail on a
+# private writable layer for the run, discarded after; made (empty) when a
+# fresh account does not have them yet (npm, pip and cargo fail on a
 # read-only home); never a way to the host's files or sockets.
 # shellcheck shell=bash disable=SC2016
 . "${BASH_SOURCE[0]%/*}/_common.bash"
 
-t_cache_missing_npm_is_private_and_removed() {
+t_cache_missing_npm_made_and_private() {
 	expect_true test ! -e "$FAKE_HOME/.npm"
 	sbp -- sh -c 'mkdir -p ~/.npm/_cacache && echo cached > ~/.npm/_cacache/entry && cat ~/.npm/_cacache/entry'
 	expect_rc 0 "write a cache that did not exist"
 	expect_out "cached" "read it back"
-	expect_true test ! -e "$FAKE_HOME/.npm"
+	expect_true nothing_kept "$FAKE_HOME/.npm"
 }
 
-t_cache_missing_xdg_cache_is_private_and_removed() {
+t_cache_missing_xdg_cache_made_and_private() {
 	sbp -- sh -c 'mkdir -p ~/.cache/pip/http && echo x > ~/.cache/pip/http/f && echo OK'
 	expect_rc 0 "write ~/.cache/pip on a fresh account"
-	expect_true test ! -e "$FAKE_HOME/.cache"
+	expect_true nothing_kept "$FAKE_HOME/.cache"
 }
 
-t_cache_missing_cargo_home_is_private_and_removed() {
+t_cache_missing_cargo_home_made_and_private() {
 	sbp -- sh -c 'mkdir -p ~/.cargo/registry/src && touch ~/.cargo/.package-cache && echo OK'
 	expect_rc 0 "a fresh account's ~/.cargo"
 	expect_out "OK" "written"
-	expect_true test ! -e "$FAKE_HOME/.cargo"
+	expect_true nothing_kept "$FAKE_HOME/.cargo"
 }
 
 t_cache_existing_cargo_config_stays_read_only() {
@@ -37,7 +37,8 @@ t_cache_existing_cargo_config_stays_read_only() {
 	expect_denied "append to ~/.cargo/config.toml"
 	sbp -- sh -c 'echo evil > ~/.cargo/bin/cargo'
 	expect_denied "plant ~/.cargo/bin/cargo"
-	expect_true test ! -e "$FAKE_HOME/.cargo/registry" -a ! -e "$FAKE_HOME/.cargo/bin/cargo"
+	expect_true nothing_kept "$FAKE_HOME/.cargo/registry"
+	expect_true test ! -e "$FAKE_HOME/.cargo/bin/cargo"
 	expect_true test "$(cat "$FAKE_HOME/.cargo/config.toml")" = '[net]'
 }
 
@@ -52,7 +53,7 @@ t_cache_existing_is_not_persistent() {
 }
 
 t_cache_placeholder_not_made_in_foreign_home() {
-	# a home that is not the caller's own gets no placeholders
+	# nothing is made in a home that is not the caller's own
 	local home="/usr/share"
 	if is_root; then
 		home=$(mktemp -d "$RF_TEST_TMP/foreign.XXXXXX")
@@ -68,8 +69,8 @@ t_cache_placeholder_not_made_in_foreign_home() {
 }
 
 t_cache_concurrent_runs_share_and_clean_up() {
-	# two workspaces, one home: the short run must not remove the long
-	# run's ~/.npm placeholder from under it, and the last one out cleans up
+	# two workspaces, one home, a fresh account: both get a private ~/.npm,
+	# the short run ending takes nothing from the long one, nothing is kept
 	local ws2
 	ws2=$(mktemp -d "$RF_TEST_TMP/ws2.XXXXXX")
 	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" -- sh -c \
@@ -80,7 +81,8 @@ t_cache_concurrent_runs_share_and_clean_up() {
 	expect_out "SHORT-OK" "the short run"
 	wait "$long"
 	expect_true grep -q LONG-CACHE-OK "$RF_TEST_TMP/long.out"
-	expect_true test ! -e "$FAKE_HOME/.npm" -a ! -e "$FAKE_HOME/.cache"
+	expect_true nothing_kept "$FAKE_HOME/.npm"
+	expect_true nothing_kept "$FAKE_HOME/.cache"
 }
 
 t_cache_host_socket_not_reachable() {

@@ -247,3 +247,15 @@ t_limits_parsed_into_policy() {
 	expect_true test "$(json_get 'j["policy"]["limits"]["pids"]["value"]')" = 64.0
 	expect_true test "$(json_get 'j["policy"]["limits"]["cpu"]["source"]')" = "$GLOBAL_CONFIG:5"
 }
+
+t_config_flag_replaces_global_file() {
+	global_config <<<'sandbox_mode = "read-only"'
+	echo 'sandbox_mode = "workspace-write"' >"$RF_TEST_TMP/other-$$.toml"
+	sbp --config "$RF_TEST_TMP/other-$$.toml" -- "$PROBE" write f
+	expect_rc 0 "--config FILE is read instead of the global file"
+	rf status --config "$RF_TEST_TMP/other-$$.toml"
+	expect_out "$RF_TEST_TMP/other-$$.toml:1" "status names it"
+	sbp --config "$RF_TEST_TMP/missing-$$.toml" -- true
+	expect_rc 125 "a named config file that does not exist"
+	expect_err "cannot read config file $RF_TEST_TMP/missing-$$.toml" "says so"
+}

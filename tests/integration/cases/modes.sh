@@ -55,9 +55,10 @@ t_plan_workspace_read_only() {
 	expect_true test ! -e "$WS/new-file"
 	sbp --mode plan --sandbox-mode danger-full-access -- sh -c 'echo x > new-file'
 	expect_denied "plan stays read-only whatever --sandbox-mode says"
-	sbp --mode plan -- touch README
+	sbp --mode plan --verbose -- touch README
 	expect_denied "touch (not a tool)"
 	expect_rc 126 "exec refused"
+	expect_err "denied exec /usr/bin/touch (rule mode:plan (not in the plan mode tool list), default)" "reported"
 	sbp -- touch README
 	expect_rc 0 "chat mode: touch works"
 }
@@ -87,9 +88,17 @@ t_plan_planted_binary_refused() {
 	expect_rc 126 "./a.out directly"
 	sbp --mode plan -- "$PROBE" getuid
 	expect_rc 126 "a visible binary that is not a tool"
-	sbp --mode plan -- sh -c "cat $PROBE_STATIC > /tmp/p; exec /tmp/p getuid"
+	sbp --mode plan --verbose -- sh -c "cat $PROBE_STATIC > /tmp/p; exec /tmp/p getuid"
 	expect_denied "a binary copied to /tmp"
 	expect_not_out "ALLOWED" "it did not run"
+	expect_err "denied exec /tmp/p (rule mode:plan (not in the plan mode tool list)" "reported"
+	# with a configured cp and chmod it is executable by its mode bits, and still refused
+	global_config <<<$'[modes.plan]\ntools = ["@default", "cp", "chmod"]'
+	sbp --mode plan --verbose -- sh -c "cp $PROBE_STATIC /tmp/p && chmod 755 /tmp/p && exec /tmp/p getuid"
+	expect_denied "an executable copied to /tmp"
+	expect_not_out "ALLOWED" "it did not run"
+	expect_err "denied exec /tmp/p" "reported"
+	rm -f "$GLOBAL_CONFIG"
 	sbp -- ./a.out
 	expect_rc 0 "chat mode: the same binary runs"
 }

@@ -190,7 +190,7 @@ t_tc_python_venv_pip_pytest() {
 	expect_out "2 passed" "pytest"
 	expect_out "PY-OK" "all steps"
 	expect_true test -x "$WS/.venv/bin/python"
-	expect_true test ! -e "$FAKE_HOME/.cache"
+	expect_true nothing_kept "$FAKE_HOME/.cache"
 }
 
 t_tc_python_pip_user_install_denied() {
@@ -218,7 +218,7 @@ t_tc_cargo_build_offline() {
 	expect_rc 0 "cargo build and test offline"
 	expect_out "hello from cargo" "the program"
 	expect_out "test result: ok" "cargo test"
-	expect_true test ! -e "$FAKE_HOME/.cargo"
+	expect_true nothing_kept "$FAKE_HOME/.cargo"
 }
 
 # A registry of one crate in the workspace (cargo's local-registry source):
@@ -255,7 +255,7 @@ t_tc_cargo_dependency_through_registry_cache() {
 	sbt -- sh -c 'cargo build --offline -q && ./target/debug/usedep && ls -d ~/.cargo/registry/src/*/rfdep-0.1.0'
 	expect_rc 0 "cargo build with a dependency unpacked into ~/.cargo/registry (fresh home)"
 	expect_out "42" "the program"
-	expect_true test ! -e "$FAKE_HOME/.cargo"
+	expect_true nothing_kept "$FAKE_HOME/.cargo"
 	# again with a ~/.cargo of the user's (config, bin): the registry gets a
 	# layer, the rest stays read-only and untouched
 	mkdir -p "$FAKE_HOME/.cargo/bin" && echo '[net]' >"$FAKE_HOME/.cargo/config.toml"
@@ -263,8 +263,9 @@ t_tc_cargo_dependency_through_registry_cache() {
 	sbt -- sh -c 'cargo build --offline -q && ./target/debug/usedep'
 	expect_rc 0 "the same with an existing ~/.cargo"
 	expect_out "42" "the program"
-	expect_true test ! -e "$FAKE_HOME/.cargo/registry"
-	expect_true test "$(ls -A "$FAKE_HOME/.cargo")" = "$(printf 'bin\nconfig.toml')"
+	expect_true nothing_kept "$FAKE_HOME/.cargo/registry"
+	expect_true test "$(cat "$FAKE_HOME/.cargo/config.toml")" = '[net]'
+	expect_true test -z "$(ls -A "$FAKE_HOME/.cargo/bin")"
 }
 
 # --- npm ------------------------------------------------------------------------
@@ -311,7 +312,7 @@ t_tc_npm_ci_local_registry_offline() {
 	expect_out "42" "the installed package"
 	expect_out "NPM-OK" "npm's cache was writable"
 	expect_true test -f "$WS/node_modules/rf-tiny/index.js"
-	expect_true test ! -e "$FAKE_HOME/.npm"
+	expect_true nothing_kept "$FAKE_HOME/.npm"
 }
 
 # The real registry: the issue asks for `npm ci --network online`.
@@ -352,7 +353,7 @@ t_tc_npm_ci_online_real_registry() {
 	expect_rc 0 "npm ci --network online from registry.npmjs.org"
 	expect_out "true" "the installed package"
 	expect_true test -f "$WS/node_modules/is-number/index.js"
-	expect_true test ! -e "$FAKE_HOME/.npm"
+	expect_true nothing_kept "$FAKE_HOME/.npm"
 }
 
 t_tc_npm_ci_offline_real_registry_denied() {

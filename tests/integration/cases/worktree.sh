@@ -242,8 +242,10 @@ t_wt_separate_gitdir_other_worktrees_hidden() {
 	echo base >"$WS/README" && git -C "$WS" add README && git -C "$WS" commit -qm base
 	git -C "$WS" worktree add -q "$FAKE_HOME/sepother" -b sepother
 	echo SEP-OTHER-DATA >"$FAKE_HOME/sepother/data.txt"
-	sbp -- sh -c "cat '$FAKE_HOME/sepother/data.txt'; echo x > '$gd/repo.git/worktrees/sepother/commondir'; git gc -q && echo GC-OK"
-	expect_not_out "SEP-OTHER-DATA" "the other worktree's files"
+	sbp -- sh -c "cat '$FAKE_HOME/sepother/data.txt'"
+	expect_not_out "SEP-OTHER-DATA" "the other worktree's files (git dir not granted)"
+	sbp --writable-root "$gd" -- sh -c "cat '$FAKE_HOME/sepother/data.txt'; echo x > '$gd/repo.git/worktrees/sepother/commondir'; git gc -q && echo GC-OK"
+	expect_not_out "SEP-OTHER-DATA" "the other worktree's files (git dir granted)"
 	expect_out "GC-OK" "git gc"
 	expect_true test "$(cat "$gd/repo.git/worktrees/sepother/commondir")" = ../..
 }

@@ -18,7 +18,10 @@ _only_target() {
 
 t_race_append_never_writes_the_read_only_file() {
 	echo ok >"$WS/ok"
-	local before # (the home's own mtime moves: ringfence makes and removes cache placeholders there)
+	# ringfence makes missing package caches (~/.npm, ~/.cache...) once, and
+	# cache placeholders move the home's own mtime: settle that first
+	sbp -- true
+	local before
 	before=$(find "$H" -mindepth 1 -printf '%p %y %s %m %T@\n' | sort)
 	evsb -- "$PROBE" race append "$WS/ok" "$H/.bashrc" "$N"
 	expect_rc 0 "race ran"

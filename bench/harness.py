@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import statistics
@@ -176,18 +177,26 @@ class Firejail(Tool):
 
 
 class Ringfence(Tool):
-    def __init__(self, exe, ws, build_error):
-        super().__init__("ringfence", "defaults: workspace-write, network offline, secrets hidden")
+    def __init__(self, exe, ws, build_error, variant="", extra=(), note=None):
+        super().__init__("ringfence" + (" (%s)" % variant if variant else ""),
+                         note or "defaults: workspace-write, network offline, secrets hidden, "
+                         "denied writes audited (--audit writes)")
         self.exe = exe
         self.ws = ws
-        self.invocation = "build-bench/ringfence run --workspace WS -- CMD"
+        self.extra = list(extra)
+        self.invocation = "build-bench/ringfence run --workspace WS %s-- CMD" % (
+            " ".join(self.extra) + " " if self.extra else "")
         if build_error or not os.access(exe, os.X_OK):
             self.status = "pending (did not build%s)" % (": " + build_error if build_error else "")
         else:
             self.version = which_version([exe, "--version"])
+        if variant:
+            # the auditing variants: where the supervisor's work shows
+            for w in ("concurrent50", "rss", "gitmixed"):
+                self.unsupported[w] = "auditing variants run the audited workloads only"
 
     def wrap(self, argv, cwd):
-        return [self.exe, "run", "--workspace", self.ws, "--"] + list(argv)
+        return [self.exe, "run", "--workspace", self.ws] + self.extra + ["--"] + list(argv)
 
 
 def peer_skip_reason(peer):
@@ -262,13 +271,21 @@ class Runner:
     def env_for(self, tool):
         return dict(self.env, **tool.extra_env) if tool.extra_env else self.env
 
+    def children_cpu(self):
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
     def once(self, tool, argv, cwd, capture=False, timeout=None):
         """Run one command; return (rc, seconds, most telling stderr line).
         stderr goes to a file (the same cost for every tool), read only when
-        the command failed."""
+        the command failed. self.last_cpu: the CPU time (user + system) of
+        the whole process tree the run reaped, the tool's own supervisor
+        included (RUSAGE_CHILDREN before and after: runs are sequential)."""
         full = tool.wrap(argv, cwd)
         self.errf.seek(0)
         self.errf.truncate()
+        cpu0 = self.children_cpu()
+        self.last_cpu = None
         t0 = now()
         try:
             p = subprocess.Popen(full, cwd=cwd, env=self.env_for(tool), stdin=subprocess.DEVNULL,
@@ -282,6 +299,7 @@ class Runner:
             p.wait()
             return 124, now() - t0, "timed out after %ss" % (timeout or self.timeout)
         dt = now() - t0
+        self.last_cpu = self.children_cpu() - cpu0
         msg = ""
         if p.returncode != 0:
             self.errf.seek(0)
@@ -552,6 +570,13 @@ def main():
 
     tools = [Native(), Floor(), BwrapBare(), Bwrap(ws, hidden),
              Ringfence(a.ringfence, ws, a.ringfence_build_error),
+             Ringfence(a.ringfence, ws, a.ringfence_build_error, "audit off", ["--audit", "off"],
+                       "as ringfence, but the supervisor audits nothing (--audit off)"),
+             Ringfence(a.ringfence, ws, a.ringfence_build_error, "audit reads", ["--audit", "reads"],
+                       "as ringfence, and every open is audited: reads of hidden paths reported"),
+             Ringfence(a.ringfence, ws, a.ringfence_build_error, "events file",
+                       ["--events", os.path.join(base, "events.jsonl")],
+                       "as ringfence, with the event stream written to a file"),
              Firejail(ws, hidden), Srt(base, ws, hidden), Codex(base, ws, hidden)]
     if a.tools:
         want = [t.strip() for t in a.tools.split(",") if t.strip()]
@@ -660,6 +685,8 @@ def main():
                     active.remove(t)
                     continue
                 cell["samples"].append(dt)
+                if runner.last_cpu is not None:
+                    cell.setdefault("cpu", []).append(runner.last_cpu)
             print("bench:   round %d/%d done" % (r + 1, n), flush=True)
         if w == "build":
             prepare()
@@ -795,6 +822,23 @@ TARGETS = [
     ("gitstatus", "git status <= 1.3x native",
      lambda m: (m["ringfence"] <= 1.3 * m["native"],
                 "%.3fx native" % (m["ringfence"] / m["native"]))),
+    ("build", "audited build <= 1.05x native",
+     lambda m: (m["ringfence"] <= 1.05 * m["native"],
+                "%.3fx native" % (m["ringfence"] / m["native"]))),
+    ("build", "auditing (writes, the default) adds under 5% to the build",
+     lambda m: (m["ringfence"] <= 1.05 * m["ringfence (audit off)"],
+                "%.3fx the unaudited run (audit reads: %s)" % (
+                    m["ringfence"] / m["ringfence (audit off)"],
+                    "%.3fx" % (m["ringfence (audit reads)"] / m["ringfence (audit off)"])
+                    if "ringfence (audit reads)" in m else "not measured"))
+     if "ringfence (audit off)" in m else None),
+    ("gitstatus", "auditing adds under 5% to git status",
+     lambda m: (m["ringfence"] <= 1.05 * m["ringfence (audit off)"],
+                "%.3fx the unaudited run (audit reads: %s)" % (
+                    m["ringfence"] / m["ringfence (audit off)"],
+                    "%.3fx" % (m["ringfence (audit reads)"] / m["ringfence (audit off)"])
+                    if "ringfence (audit reads)" in m else "not measured"))
+     if "ringfence (audit off)" in m else None),
 ]
 
 
@@ -865,6 +909,31 @@ def render(a, tools, workloads, results, user, litter, ws):
                 row.append(cell)
             L.append("| %s | %s |" % (t.name, " | ".join(row)))
         L.append("")
+        cpu_rows = [t for t in tools if any(results[(w, t.name)].get("cpu") for w in timed)]
+        if cpu_rows:
+            L.append("### CPU time (user + system of the whole process tree, supervisor included; median)")
+            L.append("")
+            L.append("Steadier than wall time on a busy machine: what the work and the sandbox cost, "
+                     "whoever else runs. Counted through the tool's own process (RUSAGE_CHILDREN), so "
+                     "only for tools whose sandbox is reaped through it (ringfence's init and "
+                     "supervisor are).")
+            L.append("")
+            L.append("| tool | " + " | ".join(timed) + " |")
+            L.append("| --- |" + " --- |" * len(timed))
+            meds_cpu = {}
+            for w in timed:
+                meds_cpu[w] = {t.name: stats(results[(w, t.name)].get("cpu", []))[0] for t in tools}
+            for t in cpu_rows:
+                row = []
+                for w in timed:
+                    m, nat = meds_cpu[w].get(t.name), meds_cpu[w].get("native")
+                    if m is not None and nat and m < 0.5 * nat:
+                        row.append("n/a (its sandbox is not reaped through it)")
+                    else:
+                        row.append("-" if m is None else ("%s (%.2fx)" % (fmt_time(m), m / nat) if nat else fmt_time(m)))
+                L.append("| %s | %s |" % (t.name, " | ".join(row)))
+            L.append("")
+            a.cpu_meds = meds_cpu
         L.append("### Detail")
         L.append("")
         L.append("| workload | tool | n | median | p90 | x native | status |")
@@ -922,6 +991,14 @@ def render(a, tools, workloads, results, user, litter, ws):
 
     L.append("## Targets (ringfence)")
     L.append("")
+    cm = getattr(a, "cpu_meds", {}).get("build", {})
+    if cm.get("ringfence") and cm.get("ringfence (audit off)"):
+        L.append("- auditing (writes) adds under 5%% to the build's CPU time: **%s**, %.3fx the unaudited run "
+                 "(audit reads: %s)" % (
+                     "met" if cm["ringfence"] <= 1.05 * cm["ringfence (audit off)"] else "NOT met",
+                     cm["ringfence"] / cm["ringfence (audit off)"],
+                     "%.3fx" % (cm["ringfence (audit reads)"] / cm["ringfence (audit off)"])
+                     if cm.get("ringfence (audit reads)") else "not measured"))
     for w, what, check in TARGETS:
         m = meds.get(w, {})
         if "ringfence" not in m or "native" not in m:

@@ -22,7 +22,7 @@ void rf_cli_events_usage(FILE *out)
 	      "  --audit off|writes|reads\n"
 	      "                        what the supervisor watches to report denials: write-intent file\n"
 	      "                        calls (writes, the default), also every open so reads of hidden\n"
-	      "                        paths are reported (reads; costs a few percent), or nothing\n"
+	      "                        paths are reported (reads; 8-16% on a build), or nothing\n"
 	      "  --audit-reads         same as --audit reads\n",
 	      out);
 }

@@ -652,6 +652,7 @@ int rf_events_run_finished(struct rf_events *ev, const struct rf_run_result *r, 
 	}
 	rf_json_double(j, "duration_s", r->duration, 3);
 	rf_json_bool(j, "sandbox_enforced", r->sandbox_enforced);
+	rf_json_bool(j, "timed_out", r->timed_out);
 	rf_json_string(j, "error", error && *error ? error : NULL);
 	rf_json_object_begin(j, "violations");
 	rf_json_uint(j, "count", ev->total);
@@ -662,11 +663,6 @@ int rf_events_run_finished(struct rf_events *ev, const struct rf_run_result *r, 
 	pthread_mutex_unlock(&ev->lock);
 	return rc;
 }
-
-struct emit_ctx {
-	void (*fill)(struct rf_json *, void *);
-	void *arg;
-};
 
 int rf_events_emit(struct rf_events *ev, const char *type, bool essential,
 		   void (*fill)(struct rf_json *j, void *arg), void *arg)

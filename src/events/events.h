@@ -18,6 +18,9 @@
  * (rf_events_failed(), the alarm fd), with RF_EVENTS_WARN a warning goes
  * out at once and into the result.
  *
+ * One rf_events serves one run: RunFinished closes its stream (a library
+ * caller running twice opens a second one; a FILE sink appends).
+ *
  * A NULL `struct rf_events *` is valid everywhere and records nothing. */
 #ifndef RF_EVENTS_H
 #define RF_EVENTS_H

@@ -123,11 +123,11 @@ static void put_escaped(struct rf_json *j, const char *s, size_t n)
 			putc_(j, (char)c);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
-			char esc[8];
 			const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
 			if (named) {
 				put(j, named, 2);
 			} else {
+				char esc[8];
 				snprintf(esc, sizeof esc, "\\u%04x", c);
 				put(j, esc, 6);
 			}

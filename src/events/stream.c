@@ -236,22 +236,28 @@ int rf_events_print_line(const char *line, size_t len, FILE *out, const struct r
 	return rc;
 }
 
-/* Read one line of at most RF_STREAM_MAX_LINE bytes into buf (the rest of
- * a longer one is skipped, *too_long set). Returns its length, -1 at EOF. */
-static ssize_t read_line(FILE *in, char *buf, bool *too_long)
+/* Read one line of at most RF_STREAM_MAX_LINE bytes into *buf (grown as
+ * needed; the rest of a longer line is skipped, *too_long set). Returns its
+ * length, -1 at EOF. */
+static ssize_t read_line(FILE *in, char **buf, size_t *cap, bool *too_long)
 {
 	size_t len = 0;
 	int ch;
 	*too_long = false;
 	while ((ch = getc_unlocked(in)) != EOF && ch != '\n') {
-		if (len < RF_STREAM_MAX_LINE)
-			buf[len++] = (char)ch;
-		else
+		if (len >= RF_STREAM_MAX_LINE) {
 			*too_long = true;
+			continue;
+		}
+		if (len + 1 >= *cap) {
+			*cap = *cap * 2 > RF_STREAM_MAX_LINE + 1 ? RF_STREAM_MAX_LINE + 1 : *cap * 2;
+			*buf = rf_xrealloc(*buf, *cap);
+		}
+		(*buf)[len++] = (char)ch;
 	}
 	if (ch == EOF && len == 0 && !*too_long)
 		return -1;
-	buf[len] = '\0';
+	(*buf)[len] = '\0';
 	return (ssize_t)len;
 }
 
@@ -259,10 +265,11 @@ int rf_events_print_stream(FILE *in, FILE *out, FILE *err, const struct rf_event
 			   struct rf_stream_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	cleanup_free char *line = rf_xmalloc(RF_STREAM_MAX_LINE + 1);
+	size_t cap = 4096;
+	cleanup_free char *line = rf_xmalloc(cap);
 	ssize_t n;
 	bool too_long;
-	while ((n = read_line(in, line, &too_long)) >= 0) {
+	while ((n = read_line(in, &line, &cap, &too_long)) >= 0) {
 		st->lines++;
 		size_t len = (size_t)n;
 		if (len && line[len - 1] == '\r')

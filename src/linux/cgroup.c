@@ -326,10 +326,14 @@ static char *v2_parent(const char *own, const char *mnt_root, const char *c, boo
 			return rf_xstrdup(own);
 		}
 		snprintf(why, whylen, "other processes share the delegated cgroup %.300s", own);
-		return NULL;
+		if (getuid() != 0)
+			return NULL;
+		/* root may still use the root cgroup (4.) */
 	}
 	if (getuid() == 0 && mnt_root && file_has_word(mnt_root, "cgroup.subtree_control", c) && writable(mnt_root, NULL))
 		return rf_xstrdup(mnt_root);
+	if (why[0] && strstr(why, "other processes share"))
+		return NULL;
 	if (!file_has_word(own, "cgroup.controllers", c))
 		snprintf(why, whylen, "cgroup v2 has no %s controller for %.300s", c, own);
 	else
@@ -373,20 +377,23 @@ static bool v2_root(const char *mountinfo, char *out, size_t len)
 
 void rf_cgroup_plan(struct rf_cgroup *cg, const bool want[RF_CG_N])
 {
-	memset(cg, 0, sizeof *cg);
-	for (int c = 0; c < RF_CG_N; c++)
-		cg->of[c] = -1;
 	bool any = false;
 	for (int c = 0; c < RF_CG_N; c++)
 		any |= want[c];
-	if (!any)
-		return;
-	cleanup_free char *proc = read_text("/proc/self/cgroup", 16384);
-	cleanup_free char *mounts = read_text("/proc/self/mountinfo", 1 << 20);
-	if (!proc || !mounts) {
+	cleanup_free char *proc = any ? read_text("/proc/self/cgroup", 16384) : NULL;
+	cleanup_free char *mounts = any ? read_text("/proc/self/mountinfo", 1 << 20) : NULL;
+	rf_cgroup_plan_from(cg, want, proc, mounts);
+	if (any && (!proc || !mounts))
 		snprintf(cg->why, sizeof cg->why, "cannot read /proc/self/cgroup or /proc/self/mountinfo");
+}
+
+void rf_cgroup_plan_from(struct rf_cgroup *cg, const bool want[RF_CG_N], const char *proc, const char *mounts)
+{
+	memset(cg, 0, sizeof *cg);
+	for (int c = 0; c < RF_CG_N; c++)
+		cg->of[c] = -1;
+	if (!proc || !mounts)
 		return;
-	}
 	char own2[4096], root2[4096];
 	bool have_v2 = rf_cg_locate(proc, mounts, NULL, own2, sizeof own2) == 0;
 	bool have_root2 = v2_root(mounts, root2, sizeof root2);
@@ -420,10 +427,22 @@ void rf_cgroup_plan(struct rf_cgroup *cg, const bool want[RF_CG_N])
 	}
 }
 
+/* O_CREAT: in cgroupfs the control files exist already (creating one fails),
+ * and the unit tests run this code on a plain directory tree. */
+static int write_path(const char *path, const char *value, struct rf_error *e)
+{
+	cleanup_fd int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return rf_fail(e, errno, "cannot open %s", path);
+	if (rf_write_all(fd, value, strlen(value)) < 0)
+		return rf_fail(e, errno, "cannot write %s", path);
+	return 0;
+}
+
 static int write_value(const char *dir, const char *file, const char *value, struct rf_error *e)
 {
 	cleanup_free char *path = rf_path_join(dir, file);
-	return rf_write_file(path, value, e);
+	return write_path(path, value, e);
 }
 
 static bool exists(const char *dir, const char *file)
@@ -445,7 +464,7 @@ static int leaf_move(struct rf_cgroup *cg, size_t i, struct rf_error *e)
 	char own[64];
 	cleanup_free char *procs = rf_path_join(leaf, "cgroup.procs");
 	/* no-op when an earlier run already moved us */
-	if (rf_write_file(procs, self, e) < 0)
+	if (write_path(procs, self, e) < 0)
 		return rf_fail_wrap(e, "cannot move ringfence into its own cgroup leaf");
 	for (int c = 0; c < RF_CG_N; c++) {
 		if (cg->of[c] != (int)i || file_has_word(parent, "cgroup.subtree_control", controller_names[c]))
@@ -600,6 +619,29 @@ void rf_cgroup_free(struct rf_cgroup *cg)
 		free(cg->parents[i]);
 	}
 	cg->n_dirs = 0;
+}
+
+void rf_cgroup_availability(char *buf, size_t len)
+{
+	bool want[RF_CG_N] = {true, true, true};
+	struct rf_cgroup cg;
+	rf_cgroup_plan(&cg, want);
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int c = 0; c < RF_CG_N && used + 1 < len; c++) {
+		int n;
+		if (cg.of[c] >= 0)
+			n = snprintf(buf + used, len - used, "%s: cgroup v%d, under %s%s\n", controller_names[c], cg.version[c],
+				     cg.parents[cg.of[c]], cg.leaf_move[cg.of[c]] ? " (after moving into a leaf of its own)" : "");
+		else
+			n = snprintf(buf + used, len - used, "%s: not available\n", controller_names[c]);
+		if (n < 0)
+			break;
+		used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+	}
+	if (cg.why[0] && used + 1 < len)
+		snprintf(buf + used, len - used, "why: %s\n", cg.why);
+	rf_cgroup_free(&cg);
 }
 
 void rf_cgroup_sweep(const char *parent, int version)

@@ -61,6 +61,14 @@ struct rf_cgroup {
  * Never fails: finding nothing is an answer. */
 void rf_cgroup_plan(struct rf_cgroup *cg, const bool want[RF_CG_N]);
 
+/* The same from given /proc/self/cgroup and mountinfo texts (tests). */
+void rf_cgroup_plan_from(struct rf_cgroup *cg, const bool want[RF_CG_N], const char *proc_cgroup,
+			 const char *mountinfo);
+
+/* For `ringfence doctor`: one line per controller (pids, memory, cpu) saying
+ * where this caller's run cgroups would go, or that none can, and why. */
+void rf_cgroup_availability(char *buf, size_t len);
+
 /* Create the planned cgroups, and set the values for the controllers they
  * hold. Stale run cgroups of dead supervisors in the same parents are
  * removed first. */

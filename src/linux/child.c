@@ -41,9 +41,11 @@ static int cmp_int(const void *x, const void *y)
  * pty master, the signalfd...), and none of it belongs in the sandbox. */
 static void close_supervisor_fds(const struct rf_child_args *a)
 {
-	int keep[6] = {0};
+	int keep[7] = {0};
 	size_t n = 0;
-	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock};
+	/* the janitor's socket: held until we die (see rf_limits.h) */
+	int janitor = a->limits ? a->limits->janitor_fd : -1;
+	int cand[] = {a->sync_rd, a->err_wr, a->status_wr, a->pty_slave, a->notify_sock, janitor};
 	for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
 		if (cand[i] > 2)
 			keep[n++] = cand[i];
@@ -241,6 +243,15 @@ void rf_child_namespaces(const struct rf_child_args *a)
 	_exit(0);
 }
 
+/* Without a pid namespace the child runs at once; when the run has a
+ * cgroup, the supervisor puts it there first and then says go. */
+static void wait_for_cgroup(const struct rf_child_args *a)
+{
+	char c;
+	if (a->limits && a->limits->wait_for_cgroup && read(a->sync_rd, &c, 1) != 1)
+		_exit(RF_EXIT_SETUP);
+}
+
 void rf_child_landlock_only(const struct rf_child_args *a)
 {
 	rf_child_set_error_fd(a->err_wr);
@@ -250,12 +261,7 @@ void rf_child_landlock_only(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot set the parent-death signal");
 	if (getppid() != parent)
 		_exit(RF_EXIT_SETUP);
-	if (a->limits && a->limits->wait_for_cgroup) {
-		/* the supervisor puts us into the run's cgroup first */
-		char c;
-		if (read(a->sync_rd, &c, 1) != 1)
-			_exit(RF_EXIT_SETUP);
-	}
+	wait_for_cgroup(a);
 	enter_cwd(a);
 	restrict_self(a, RF_LANDLOCK_ENFORCE);
 	exec_command(a);
@@ -266,6 +272,7 @@ void rf_child_unsandboxed(const struct rf_child_args *a)
 	rf_child_set_error_fd(a->err_wr);
 	close_supervisor_fds(a);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	wait_for_cgroup(a);
 	enter_cwd(a);
 	exec_command(a);
 }

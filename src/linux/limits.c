@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "sandbox.h"
 #include "units.h"
 #include "util.h"
 
@@ -65,40 +66,70 @@ static const char *cgroup_name(int version)
 	"run ringfence in a cgroup delegated to you (e.g. systemd-run --user --scope -p Delegate=yes ringfence run " \
 	"...; `ringfence doctor` says more)"
 
-/* The janitor: a small process outside the sandbox that removes the run's
- * cgroup if the supervisor is killed before it could (SIGKILL leaves it no
- * chance). It waits on a socket: a byte means "done, exit"; end-of-file
- * means the supervisor is gone. Its own session, stdio on /dev/null, no
- * other fds: it holds nothing of the run open and no terminal signal of
- * the caller's process group reaches it. */
-static RF_NORETURN void janitor_main(struct rf_cgroup *cg, int fd)
+/* The janitor: a small process outside the sandbox that cleans up after a
+ * supervisor killed before it could (SIGKILL leaves it no chance): the
+ * run's cgroup and the placeholders of missing protected paths. It waits
+ * on a socket that the supervisor and the sandbox's pid 1 hold: a byte
+ * means "done, exit"; end-of-file means both are gone, and since pid 1
+ * takes its whole pid namespace with it, so is the sandbox (its mounts on
+ * the placeholders included). Its own session, stdio on /dev/null, no other
+ * fds: it holds nothing of the run open, and no terminal signal of the
+ * caller's process group reaches it. */
+static int cmp_fd(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+/* Close every fd above 2 but keep[0..n). */
+static void close_all_but(int *keep, size_t n)
+{
+	qsort(keep, n, sizeof keep[0], cmp_fd);
+	unsigned int from = 3;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+}
+
+#define JANITOR_MAX_FDS 64
+
+static RF_NORETURN void janitor_main(struct rf_cgroup *cg, struct rf_placeholders *ph, int fd)
 {
 	(void)setsid();
+	int keep[JANITOR_MAX_FDS];
+	size_t n = 0;
+	keep[n++] = fd;
+	/* the placeholders' directories, opened anew: locks of our own, taken
+	 * only at the end */
+	if (ph)
+		n += rf_placeholders_reopen(ph, keep + n, JANITOR_MAX_FDS - n);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	if (fd != 3) {
-		if (dup2(fd, 3) < 0)
-			_exit(1);
-	}
-	syscall(SYS_close_range, 4, ~0U, 0);
+	close_all_but(keep, n);
 	char c;
-	ssize_t n;
+	ssize_t got;
 	do
-		n = read(3, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1)
+		got = read(fd, &c, 1);
+	while (got < 0 && errno == EINTR);
+	if (got == 1)
 		_exit(0);
-	/* The supervisor died: pid 1 has its parent-death signal and takes the
-	 * sandbox with it; the cgroup makes sure of the rest. */
-	(void)rf_cgroup_remove(cg, 10.0);
+	if (cg->n_dirs)
+		(void)rf_cgroup_remove(cg, 10.0);
+	/* removes them only where no other run holds the directory */
+	if (ph && rf_placeholders_relock(ph) == 0)
+		rf_placeholders_remove(ph);
 	_exit(0);
 }
 
-static int start_janitor(struct rf_limits_run *lr, struct rf_error *e)
+static int start_janitor(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e)
 {
 	int sk[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk) < 0)
@@ -108,14 +139,14 @@ static int start_janitor(struct rf_limits_run *lr, struct rf_error *e)
 		int err = errno;
 		close(sk[0]);
 		close(sk[1]);
-		return rf_fail(e, err, "cannot fork the cgroup janitor");
+		return rf_fail(e, err, "cannot fork the janitor");
 	}
 	if (pid == 0) {
 		close(sk[1]);
 		/* everything the cgroup will hold is named already */
 		for (size_t i = 0; i < lr->cg.n_dirs; i++)
 			lr->cg.created[i] = true;
-		janitor_main(&lr->cg, sk[0]);
+		janitor_main(&lr->cg, ph, sk[0]);
 	}
 	close(sk[0]);
 	lr->janitor = pid;
@@ -123,6 +154,27 @@ static int start_janitor(struct rf_limits_run *lr, struct rf_error *e)
 	return 0;
 }
 
+/* Janitors told to go but not yet reaped (see dismiss_janitor). */
+static pid_t pending_janitors[64];
+static size_t n_pending_janitors;
+
+static void reap_pending_janitors(void)
+{
+	for (size_t i = 0; i < n_pending_janitors;) {
+		pid_t w = waitpid(pending_janitors[i], NULL, WNOHANG);
+		if (w == 0) {
+			i++;
+			continue;
+		}
+		/* gone (or reaped elsewhere: ECHILD) */
+		pending_janitors[i] = pending_janitors[--n_pending_janitors];
+	}
+}
+
+/* The run ended and cleaned up itself: tell the janitor to go. It is
+ * reaped when it has gone, not waited for (its exit is someone else's
+ * time slice, not the run's): later, by the next run, or by init when the
+ * process exits. */
 static void dismiss_janitor(struct rf_limits_run *lr)
 {
 	if (lr->janitor_fd >= 0) {
@@ -130,9 +182,13 @@ static void dismiss_janitor(struct rf_limits_run *lr)
 		close(lr->janitor_fd);
 		lr->janitor_fd = -1;
 	}
+	reap_pending_janitors();
 	if (lr->janitor > 0) {
-		while (waitpid(lr->janitor, NULL, 0) < 0 && errno == EINTR)
-			;
+		pid_t w = waitpid(lr->janitor, NULL, WNOHANG);
+		if (w == 0 && n_pending_janitors < sizeof pending_janitors / sizeof pending_janitors[0])
+			pending_janitors[n_pending_janitors++] = lr->janitor;
+		else if (w == 0)
+			(void)waitpid(lr->janitor, NULL, 0); /* too many in flight: wait after all */
 		lr->janitor = -1;
 	}
 }
@@ -183,7 +239,13 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 	if (!pids_wanted) {
 		rep->pids = 0;
 	} else if (nproc_ok) {
+		/* never above the caller's own hard limit (setrlimit could not
+		 * raise it, and the caller's limit is the stricter one anyway) */
+		struct rlimit cur;
 		lr->nproc = L->pids;
+		if (getrlimit(RLIMIT_NPROC, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < lr->nproc)
+			lr->nproc = (unsigned long)cur.rlim_max;
+		rep->pids = lr->nproc;
 		rep->pids_by = "rlimit";
 	} else if (lr->cg.of[RF_CG_PIDS] >= 0) {
 		rep->pids_by = cgroup_name(lr->cg.version[RF_CG_PIDS]);
@@ -223,28 +285,40 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 		rep->cpu_by = cgroup_name(lr->cg.version[RF_CG_CPU]);
 	}
 	if (L->memory_per_process_bytes && rung != RF_LIMITS_NONE) {
+		struct rlimit cur;
 		lr->data_bytes = L->memory_per_process_bytes;
+		if (getrlimit(RLIMIT_DATA, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < lr->data_bytes)
+			lr->data_bytes = cur.rlim_max;
+		rep->memory_per_process_bytes = lr->data_bytes;
 		rep->memory_per_process_by = "rlimit";
 	}
 
-	if (lr->cg.n_dirs == 0)
-		return 0;
-	/* The janitor first: from the first mkdir on, someone removes it. */
-	if (start_janitor(lr, e) < 0) {
-		rf_cgroup_free(&lr->cg);
-		return -1;
-	}
-	lr->use_cgroup = true;
-	struct rf_cg_values v = {
+	lr->values = (struct rf_cg_values){
 		.pids = want[RF_CG_PIDS] ? L->pids : 0,
 		.memory_bytes = L->memory_bytes,
 		.cpus = L->cpus,
 	};
-	if (rf_cgroup_create(&lr->cg, &v, e) < 0) {
+	lr->wait_for_cgroup = lr->cg.n_dirs > 0 && rung != RF_LIMITS_NAMESPACES;
+	return 0;
+}
+
+int rf_limits_start(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e)
+{
+	bool placeholders = ph && ph->n > 0;
+	if (lr->cg.n_dirs == 0 && !placeholders)
+		return 0;
+	/* The janitor first: from the first mkdir on, someone removes it. */
+	if (start_janitor(lr, placeholders ? ph : NULL, e) < 0) {
+		rf_cgroup_free(&lr->cg);
+		return -1;
+	}
+	if (lr->cg.n_dirs == 0)
+		return 0;
+	lr->use_cgroup = true;
+	if (rf_cgroup_create(&lr->cg, &lr->values, e) < 0) {
 		rf_limits_abandon(lr);
 		return -1;
 	}
-	lr->wait_for_cgroup = rung != RF_LIMITS_NAMESPACES;
 	return 0;
 }
 
@@ -306,7 +380,7 @@ bool rf_limits_expired(const struct rf_limits_run *lr)
 
 void rf_limits_kill(const struct rf_limits_run *lr)
 {
-	if (lr->use_cgroup)
+	if (lr && lr->use_cgroup)
 		rf_cgroup_kill(&lr->cg);
 }
 

@@ -879,6 +879,31 @@ static void remove_stale_temporaries(const char *dir)
 	closedir(d);
 }
 
+size_t rf_placeholders_reopen(struct rf_placeholders *ph, int *keep, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ph->n_locks; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", ph->locks[i].fd);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* the inherited fd is left for the caller to close */
+		if (ph->locks[i].fd == ph->lock_fd)
+			ph->lock_fd = fd;
+		ph->locks[i].fd = fd;
+		if (fd >= 0 && n < cap)
+			keep[n++] = fd;
+	}
+	return n;
+}
+
+int rf_placeholders_relock(struct rf_placeholders *ph)
+{
+	for (size_t i = 0; i < ph->n_locks; i++)
+		if (ph->locks[i].fd < 0 || flock(ph->locks[i].fd, LOCK_SH) < 0)
+			return -1;
+	return 0;
+}
+
 void rf_placeholders_remove(struct rf_placeholders *ph)
 {
 	/* Only the last run out (the exclusive lock on the placeholder's

@@ -94,6 +94,11 @@ struct rf_fs_path {
  * directory is unknown, a magic link, ...). */
 int rf_fs_resolve(struct rf_notifier *n, const struct rf_notify_call *c, int dirfd, const char *path, bool follow,
 		  struct rf_fs_path *out);
+/* A read: does the walk of `path` meet a hidden path's cover? Returns 1
+ * (out->cover and out->where set), 0 (no), or -1 (cannot tell: continue).
+ * Cheaper than rf_fs_resolve(): one walk, no parent. */
+int rf_fs_reaches_cover(struct rf_notifier *n, const struct rf_notify_call *c, int dirfd, const char *path,
+			bool follow, struct rf_fs_path *out);
 /* The caller's fd `num` as a path: target set, parent -1. */
 int rf_fs_resolve_fd(struct rf_notifier *n, const struct rf_notify_call *c, int num, struct rf_fs_path *out);
 void rf_fs_path_free(struct rf_fs_path *p);
@@ -119,7 +124,7 @@ void rf_fs_powers_restore(struct rf_fs_powers *p);
 
 /* The rule to name for a refusal at `path`: the plan entry that decides it,
  * phrased for the agent ("read-only:~", "protected:.git/hooks", ...). */
-void rf_fs_rule(const struct rf_plan *plan, const char *path, char *rule, size_t cap, const char **source);
+void rf_fs_rule(const struct rf_notifier *n, const char *path, char *rule, size_t cap, const char **source);
 
 /* x86_64 numbers newer than the C library's headers. */
 #ifndef SYS_fchmodat2

@@ -70,7 +70,7 @@ static enum rf_notify_verdict refuse(struct rf_notify_call *c, const char *op, c
 		snprintf(rule, sizeof rule, "%s", p->cover->entry->rule);
 		source = p->cover->entry->source;
 	} else {
-		rf_fs_rule(c->n->plan, p->where, rule, sizeof rule, &source);
+		rf_fs_rule(c->n, p->where, rule, sizeof rule, &source);
 	}
 	rf_notify_report(c, op, p->where ? p->where : p->full, destination, rule, source, err);
 	c->result = -err;
@@ -99,6 +99,8 @@ static enum rf_notify_verdict modify(struct rf_notify_call *c, const char *op, s
 		return refuse(c, op, p, NULL, EACCES);
 	if (p->target < 0)
 		return cont(); /* ENOENT */
+	if (p->trailing_slash && !S_ISDIR(p->st.st_mode))
+		return cont(); /* "file/": ENOTDIR in the lookup */
 	if (rf_fs_mount_readonly(p->target) == 1)
 		return refuse(c, op, p, NULL, EROFS);
 	return cont();
@@ -154,7 +156,7 @@ static enum rf_notify_verdict remove_name(struct rf_notify_call *c, const char *
 		return refuse(c, op, p, NULL, EROFS);
 	if (p->target < 0 || !rf_fs_is_mount_root(p->target))
 		return cont();
-	if ((bool)S_ISDIR(p->st.st_mode) != is_dir || !may_delete(c->n, p))
+	if ((bool)S_ISDIR(p->st.st_mode) != is_dir || (p->trailing_slash && !is_dir) || !may_delete(c->n, p))
 		return cont(); /* ENOTDIR, EISDIR, EACCES, EPERM come first */
 	return refuse(c, op, p, NULL, EBUSY);
 }
@@ -173,15 +175,26 @@ static enum rf_notify_verdict open_call(struct rf_notify_call *c, int dirfd, int
 	bool excl = creat && (flags & O_EXCL);
 	bool trunc = (flags & O_TRUNC) != 0;
 	bool write = (flags & O_ACCMODE) != O_RDONLY || trunc || creat || tmpfile;
-	const char *op = write ? "write" : "read";
 	bool follow = !(flags & O_NOFOLLOW) && !excl;
 	struct rf_fs_path p;
+	if (!write) {
+		/* a read (--audit reads): only a hidden path's cover is of interest */
+		int hit = rf_fs_reaches_cover(c->n, c, dirfd, path, follow, &p);
+		enum rf_notify_verdict v = RF_NOTIFY_CONTINUE;
+		if (hit == 1 && (p.err == EACCES || p.cover->is_dir || S_ISREG(p.st.st_mode)))
+			v = refuse(c, "read", &p, NULL, EACCES);
+		rf_fs_path_free(&p);
+		return v;
+	}
 	if (rf_fs_resolve(c->n, c, dirfd, path, tmpfile || follow, &p) < 0)
 		return cont();
+	/* from here on the open asks for a change */
 	enum rf_notify_verdict v = RF_NOTIFY_CONTINUE;
-	if (in_hidden_dir(&p)) {
+	if (p.trailing_slash && !(p.target >= 0 && S_ISDIR(p.st.st_mode)) && !in_hidden_dir(&p)) {
+		/* "file/" or "missing/": ENOTDIR, EISDIR or ENOENT come first */
+	} else if (in_hidden_dir(&p)) {
 		/* (a symlink that leads in names an existing file: a write) */
-		v = refuse(c, creat && p.target < 0 && !S_ISLNK(p.st.st_mode) ? "create" : op, &p, NULL, EACCES);
+		v = refuse(c, creat && p.target < 0 && !S_ISLNK(p.st.st_mode) ? "create" : "write", &p, NULL, EACCES);
 	} else if (tmpfile) {
 		/* an unnamed file in the directory p: its mount, after the lookup */
 		if (p.target >= 0 && S_ISDIR(p.st.st_mode) && (flags & O_ACCMODE) != O_RDONLY &&
@@ -191,14 +204,12 @@ static enum rf_notify_verdict open_call(struct rf_notify_call *c, int dirfd, int
 		if (creat && !(flags & O_DIRECTORY))
 			v = create(c, "create", &p, NULL, false);
 	} else if (S_ISLNK(p.st.st_mode) || excl || S_ISDIR(p.st.st_mode)) {
-		/* ELOOP (O_NOFOLLOW), EEXIST, EISDIR or a directory read */
-		if (p.cover && !write && S_ISDIR(p.st.st_mode))
-			v = refuse(c, "read", &p, NULL, EACCES); /* the cover's mode is 000 */
+		/* ELOOP (O_NOFOLLOW), EEXIST, EISDIR: not the sandbox's doing */
 	} else if (p.cover) {
 		/* a hidden file's cover: truncation needs its (read-only)
 		 * mount first, anything else fails on its mode 000 */
-		v = refuse(c, op, &p, NULL, trunc && S_ISREG(p.st.st_mode) ? EROFS : EACCES);
-	} else if (write && S_ISREG(p.st.st_mode) && !(flags & O_DIRECTORY)) {
+		v = refuse(c, "write", &p, NULL, trunc && S_ISREG(p.st.st_mode) ? EROFS : EACCES);
+	} else if (S_ISREG(p.st.st_mode) && !(flags & O_DIRECTORY)) {
 		if (trunc) {
 			if (rf_fs_mount_readonly(p.target) == 1)
 				v = refuse(c, "write", &p, NULL, EROFS);
@@ -626,8 +637,9 @@ static enum rf_notify_verdict h_fsetxattr(struct rf_notify_call *c)
 
 static enum rf_notify_verdict h_setxattrat(struct rf_notify_call *c)
 {
+	/* struct xattr_args (the kernel's ABI): value is read, not used */
 	struct {
-		uint64_t value;
+		uint64_t value; // cppcheck-suppress unusedStructMember ; struct xattr_args of the kernel ABI
 		uint32_t size, flags;
 	} args;
 	unsigned long long at = ARG(c, 2);

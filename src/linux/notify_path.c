@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "notify.h"
 #include "util.h"
 
@@ -61,9 +62,11 @@ static int open_root(struct rf_notifier *n, pid_t pid)
 	return 0;
 }
 
-int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, bool audit_reads, struct rf_error *e)
+int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, const rf_policy *policy, bool audit_reads,
+			 struct rf_error *e)
 {
 	n->watch_fs = true;
+	n->policy = policy;
 	n->audit_reads = audit_reads;
 	n->drop_caps = geteuid() == 0;
 	n->covers = rf_xcalloc(n->plan->n ? n->plan->n : 1, sizeof *n->covers);
@@ -164,6 +167,12 @@ static char *fd_path(int fd)
 	buf[len] = '\0';
 	if (buf[0] != '/')
 		return NULL;
+	/* a hidden file's cover is a bind of an unlinked inode: the name is
+	 * where it is mounted */
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof deleted - 1;
+	if ((size_t)len > dl && strcmp(buf + len - dl, deleted) == 0)
+		buf[len - dl] = '\0';
 	return rf_xstrdup(buf);
 }
 
@@ -355,6 +364,81 @@ int rf_fs_resolve(struct rf_notifier *n, const struct rf_notify_call *c, int dir
 	return rc;
 }
 
+int rf_fs_reaches_cover(struct rf_notifier *n, const struct rf_notify_call *c, int dirfd, const char *path,
+			bool follow, struct rf_fs_path *out)
+{
+	memset(out, 0, sizeof *out);
+	out->parent = out->target = -1;
+	if (!*path || (n->root_fd < 0 && (!n->watch_fs || open_root(n, (pid_t)c->req->pid) < 0)))
+		return -1;
+	if (n->n_covers == 0)
+		return 0;
+	cleanup_free char *full = NULL;
+	if (path[0] == '/') {
+		full = rf_xstrdup(path);
+	} else {
+		cleanup_free char *base = base_dir(c, dirfd);
+		if (!base)
+			return -1;
+		full = rf_path_join(base, path);
+	}
+	/* No capabilities to drop here: a root supervisor's walk goes into a
+	 * cover where the caller's stops, and either way it is the cover's
+	 * device that tells. */
+	cleanup_fd int fd = openat2_in(n->root_fd, full, O_PATH | (follow ? 0 : O_NOFOLLOW), IN_ROOT);
+	const struct rf_notify_cover *cv = NULL;
+	if (fd >= 0) {
+		if (fstat(fd, &out->st) < 0)
+			return -1;
+		cv = rf_fs_cover_of(n, &out->st);
+		if (cv && !cv->is_dir) {
+			out->cover = cv;
+			out->where = fd_path(fd);
+			return out->where ? 1 : -1;
+		}
+		if (cv && (cv->dev != out->st.st_dev || cv->ino != out->st.st_ino)) {
+			/* inside a directory cover: the caller's walk stops at it */
+			out->cover = cv;
+			out->err = EACCES;
+			out->where = rf_path_normalize(full);
+			return out->where ? 1 : -1;
+		}
+		if (cv) { /* the directory cover itself: its mode is 000 */
+			out->cover = cv;
+			out->where = fd_path(fd);
+			return out->where ? 1 : -1;
+		}
+		return 0;
+	}
+	if (errno != EACCES && errno != ENOENT)
+		return 0; /* ELOOP, ENOTDIR...: the kernel's answer, not ours */
+	/* EACCES: the walk stopped at a cover (or a directory the caller may
+	 * not search either); ENOENT: a root supervisor's walk went into an
+	 * empty cover, or the name is missing (the common case: one more walk
+	 * finds the deepest existing prefix is no cover) */
+	struct rf_fs_powers pw;
+	rf_fs_powers_drop(n, &pw);
+	cv = stopped_at_cover(n, full);
+	if (!cv && follow) {
+		/* the last component may be a link into a hidden directory */
+		cleanup_free char *dir = rf_xstrdup(full);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash[1]) {
+			*slash = '\0';
+			cleanup_fd int pfd = openat2_in(n->root_fd, *dir ? dir : "/", O_PATH | O_DIRECTORY, IN_ROOT);
+			if (pfd >= 0)
+				cv = link_into_cover(n, pfd, slash + 1);
+		}
+	}
+	rf_fs_powers_restore(&pw);
+	if (!cv)
+		return 0;
+	out->cover = cv;
+	out->err = EACCES;
+	out->where = rf_path_normalize(full);
+	return out->where ? 1 : -1;
+}
+
 int rf_fs_resolve_fd(struct rf_notifier *n, const struct rf_notify_call *c, int num, struct rf_fs_path *out)
 {
 	memset(out, 0, sizeof *out);
@@ -381,9 +465,26 @@ int rf_fs_resolve_fd(struct rf_notifier *n, const struct rf_notify_call *c, int 
 
 /* ---- rules ---- */
 
-void rf_fs_rule(const struct rf_plan *plan, const char *path, char *rule, size_t cap, const char **source)
+/* The workspace and writable roots are read-only because of sandbox_mode,
+ * or of a plan/review conversation mode: name whichever it is. */
+static void read_only_mode_rule(const struct rf_notifier *n, char *rule, size_t cap, const char **source)
 {
-	struct rf_plan_verdict v = rf_plan_lookup(plan, path ? path : "/");
+	enum rf_conversation_mode m = n->policy ? rf_policy_conversation_mode(n->policy) : RF_MODE_CHAT;
+	const char *src = NULL;
+	if (m != RF_MODE_CHAT) {
+		snprintf(rule, cap, "mode:%s", rf_conversation_mode_name(m));
+		src = rf_setting_source(n->policy, RF_SET_MODE);
+	} else {
+		snprintf(rule, cap, "sandbox-mode:read-only");
+		src = n->policy ? rf_setting_source(n->policy, RF_SET_SANDBOX_MODE) : NULL;
+	}
+	if (src)
+		*source = src;
+}
+
+void rf_fs_rule(const struct rf_notifier *n, const char *path, char *rule, size_t cap, const char **source)
+{
+	struct rf_plan_verdict v = rf_plan_lookup(n->plan, path ? path : "/");
 	const struct rf_plan_entry *en = v.entry;
 	*source = en ? en->source : "default";
 	if (!en) {
@@ -396,7 +497,7 @@ void rf_fs_rule(const struct rf_plan *plan, const char *path, char *rule, size_t
 		if (strncmp(r, "home:", 5) == 0 || strncmp(r, "system:", 7) == 0)
 			snprintf(rule, cap, "read-only:%s", strchr(r, ':') + 1);
 		else if (strstr(r, "(read-only mode)") || strncmp(r, "git-", 4) == 0 || strncmp(r, "writable-root:", 14) == 0)
-			snprintf(rule, cap, "sandbox-mode:read-only");
+			read_only_mode_rule(n, rule, cap, source);
 		else
 			snprintf(rule, cap, "%s", r);
 		return;

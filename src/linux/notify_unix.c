@@ -44,11 +44,11 @@
  * an O_PATH fd of the socket inode, or -errno. */
 static int resolve_in_sandbox(const struct seccomp_notif *req, const char *path)
 {
-	char buf[PATH_MAX + 8];
 	cleanup_free char *full = NULL;
 	if (path[0] == '/') {
 		full = rf_xstrdup(path);
 	} else {
+		char buf[PATH_MAX + 8];
 		char link[64];
 		snprintf(link, sizeof link, "/proc/%u/cwd", req->pid);
 		ssize_t n = readlink(link, buf, sizeof buf - 1);

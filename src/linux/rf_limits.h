@@ -33,20 +33,28 @@ struct rf_limits_run {
 	unsigned long long tmpfs_bytes; /* cap on the sandbox's writable tmpfs together; 0 = not ours */
 	/* supervisor side */
 	struct rf_cgroup cg;
+	struct rf_cg_values values;
 	bool use_cgroup;
 	double deadline; /* rf_now() when --timeout expires; 0 = none */
 	pid_t janitor;
-	int janitor_fd;  /* write end: a byte = "cleaned up, exit"; EOF = "clean up" */
+	int janitor_fd;  /* our end: a byte = "cleaned up, exit"; end-of-file = "clean up". The
+			  * sandbox's pid 1 holds it too, so that the janitor sees end-of-file
+			  * only once the whole sandbox is gone */
 };
 
 /* Before the sandbox exists: decide how each limit is enforced (into
  * r->limits), refuse (-1, *e says why and what to do) when an asked-for
- * limit cannot be enforced, add a warning for a default that cannot be,
- * and create the run's cgroup if one is needed (with a janitor process
- * that removes it if the supervisor is killed). `t0` is when the run
- * began (the deadline counts from it). */
+ * limit cannot be enforced, and add a warning for a default that cannot
+ * be. `t0` is when the run began (the deadline counts from it). Nothing
+ * is created yet. */
 int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum rf_limits_rung rung, double t0,
 		      struct rf_run_result *r, struct rf_error *e);
+
+struct rf_placeholders;
+/* Right before the sandbox is started: the janitor, a process outside the
+ * sandbox that removes the run's cgroup and the placeholders `ph` (may be
+ * NULL) if ringfence is killed before it could; then the run's cgroup. */
+int rf_limits_start(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e);
 
 /* Undo rf_limits_prepare for a rung that was not used after all. */
 void rf_limits_abandon(struct rf_limits_run *lr);
@@ -57,7 +65,8 @@ int rf_limits_attach(struct rf_limits_run *lr, pid_t child, struct rf_error *e);
 /* Sandbox side, before no_new_privs: the rlimits. Returns -1 with *e. */
 int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e);
 
-/* Milliseconds until the deadline for poll() (-1: none; 0: expired). */
+/* Milliseconds until the deadline for poll() (-1: none; 0: expired). These
+ * and rf_limits_kill() take NULL for "no limits". */
 int rf_limits_poll_ms(const struct rf_limits_run *lr);
 bool rf_limits_expired(const struct rf_limits_run *lr);
 

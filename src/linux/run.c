@@ -150,6 +150,15 @@ static void kill_on_timeout(struct supervisor *s)
 	rf_limits_kill(s->limits);
 }
 
+/* The result of a run that --timeout ended: 124, killed by SIGKILL. */
+static void timed_out_result(struct rf_run_result *r)
+{
+	r->timed_out = true;
+	r->exit_code = -1;
+	r->signal = SIGKILL;
+	r->exit_status = RF_EXIT_TIMEOUT;
+}
+
 static void pump(int from, int to, bool *open_flag)
 {
 	char buf[16384];
@@ -187,7 +196,8 @@ static void supervise(struct supervisor *s)
 		/* once the child is gone, drain the pty without blocking forever */
 		int timeout = s->child_done ? 0 : s->timed_out ? -1 : rf_limits_poll_ms(s->limits);
 		int r = poll(pf, (nfds_t)n, timeout);
-		if (!s->child_done && !s->timed_out && rf_limits_expired(s->limits)) {
+		/* (a command whose status init has already reported finished in time) */
+		if (!s->child_done && !s->timed_out && !s->have_report && rf_limits_expired(s->limits)) {
 			kill_on_timeout(s);
 			continue;
 		}
@@ -387,8 +397,8 @@ static void run_release(struct run *run)
 	rf_notifier_free(&run->notifier);
 	if (run->own_events)
 		rf_events_free(run->events);
-	/* the sandbox is gone by now: its cgroup goes too */
-	rf_limits_release(&run->limits, run->r);
+	/* the sandbox is gone by now; anything left in its cgroup goes too */
+	rf_limits_kill(&run->limits);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&run->notify_sk[i]);
 		close_fd(&run->err_p[i]);
@@ -401,6 +411,8 @@ static void run_release(struct run *run)
 		close_fd(&run->pty.slave);
 	}
 	rf_placeholders_remove(&run->ph);
+	/* the cgroup, and the janitor that would have cleaned up after us */
+	rf_limits_release(&run->limits, run->r);
 	if (run->private_tmp[0]) {
 		/* the fallback's private /tmp: its contents are the command's */
 		pid_t rm = fork();
@@ -465,6 +477,9 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	run->args.notify_sock = run->notify_sk[1];
 	run->args.pty_inside = run->want_pty;
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
+		return -1;
+	/* from here on, a janitor removes what this run leaves if ringfence is killed */
+	if (rf_limits_start(&run->limits, &run->ph, e) < 0)
 		return -1;
 	build_env(run->o->envp ? run->o->envp : environ, "/tmp", &run->env);
 	if (run->proxy_port)
@@ -559,6 +574,8 @@ static int start_landlock_only(struct run *run, struct rf_error *e)
 	run->args.envp = run->env.v;
 	run->args.seccomp = &run->prog;
 	run->args.private_tmp = run->private_tmp;
+	if (rf_limits_start(&run->limits, NULL, e) < 0)
+		return -1;
 	r->effective_backend = RF_EFFECTIVE_LANDLOCK;
 	warn(r, "fallback (%s): Landlock + seccomp only; no pid/mount/network namespaces", r->fallback_reason);
 	warn(r, "fallback: /proc shows the host's processes; unix sockets cannot be created (socketpair works)");
@@ -582,7 +599,7 @@ static int start_unsandboxed(struct run *run, struct rf_error *e)
 	if (run->p->network != RF_NET_ONLINE)
 		warn(run->r, "backend = none: network %s is not enforced (the host network is reachable)",
 		     rf_network_mode_name(run->p->network));
-	if (open_host_pty(run, e) < 0)
+	if (open_host_pty(run, e) < 0 || rf_limits_start(&run->limits, NULL, e) < 0)
 		return -1;
 	const char *tmp = getenv("TMPDIR");
 	build_env(run->o->envp ? run->o->envp : environ, tmp ? tmp : "/tmp", &run->env);
@@ -631,7 +648,7 @@ static int receive_from_init(struct run *run, struct rf_error *e)
 		if (run->p->network != RF_NET_ONLINE)
 			run->notifier.inet_rule = run->p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
 		if (run->o->audit != RF_AUDIT_OFF &&
-		    rf_notifier_watch_fs(&run->notifier, run->child, run->o->audit == RF_AUDIT_READS, e) < 0)
+		    rf_notifier_watch_fs(&run->notifier, run->child, run->p, run->o->audit == RF_AUDIT_READS, e) < 0)
 			return -1;
 	}
 	if (!what)
@@ -911,10 +928,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		kill_child(run);
 		if (!run->use_ns)
 			kill_descendants(run->limits.janitor);
-		r->timed_out = true;
-		r->exit_code = -1;
-		r->signal = SIGKILL;
-		r->exit_status = RF_EXIT_TIMEOUT;
+		timed_out_result(r);
 		return 0;
 	}
 	if (run->have_pty && released == 0)
@@ -936,6 +950,9 @@ static int run_steps(struct run *run, struct rf_error *e)
 	run->proxy = NULL;
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox finished\n", (rf_now() - run->t0) * 1e3);
+	if (o->verbose && run->notifier.req)
+		fprintf(o->verbose, "ringfence: supervisor: %lu notifications, %lu answered by it, %lu violations\n",
+			run->notifier.handled, run->notifier.answered, rf_events_violation_count(run->events));
 	run->child = -1;
 	if (run->have_pty)
 		rf_pty_restore(&run->pty);
@@ -944,10 +961,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 	if (s.events_stopped)
 		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
 	if (s.timed_out) {
-		r->timed_out = true;
-		r->exit_code = -1;
-		r->signal = SIGKILL;
-		r->exit_status = RF_EXIT_TIMEOUT;
+		timed_out_result(r);
 		return 0;
 	}
 	if (run->use_ns && !s.have_report)

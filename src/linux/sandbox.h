@@ -46,6 +46,14 @@ struct rf_placeholders {
 int rf_placeholders_lock(struct rf_placeholders *ph, const char *workspace, struct rf_error *e);
 int rf_placeholders_create(const struct rf_plan *plan, struct rf_placeholders *ph, struct rf_error *e);
 void rf_placeholders_remove(struct rf_placeholders *ph);
+/* For another process (the janitor, limits.c) that removes them if the run
+ * is killed: open file descriptions of its own for the lock directories (a
+ * flock belongs to the open file description, so the inherited ones would
+ * be the run's own lock), not locked yet. Their fds go into keep[] (up to
+ * cap); returns how many. rf_placeholders_relock() then takes the shared
+ * locks, to be followed by rf_placeholders_remove(). */
+size_t rf_placeholders_reopen(struct rf_placeholders *ph, int *keep, size_t cap);
+int rf_placeholders_relock(struct rf_placeholders *ph);
 
 /* ---- ns.c: namespaces ---- */
 #define RF_NS_FLAGS_BASE (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)

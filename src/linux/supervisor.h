@@ -37,6 +37,7 @@ struct rf_notifier {
 	bool drop_caps;             /* a root supervisor resolves paths without its capabilities */
 	struct rf_notify_cover *covers; /* the hidden paths' covers, as the sandbox sees them */
 	size_t n_covers;
+	const rf_policy *policy;    /* for the rule of read-only mode (sandbox_mode or plan/review) */
 	unsigned long handled, answered; /* notifications; those answered with an errno by us */
 	/* plan/review mode: the tools execve is checked against (notify_exec.c);
 	 * NULL = execve is not sent to the listener */
@@ -47,7 +48,8 @@ int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, 
 		     struct rf_events *events, struct rf_error *e);
 /* The file-call handlers need the sandbox's root (from a process in it,
  * e.g. its init) and the covers of its hidden paths. */
-int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, bool audit_reads, struct rf_error *e);
+int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, const rf_policy *policy, bool audit_reads,
+			 struct rf_error *e);
 /* Receive one notification and answer it. Never blocks for long: a unix
  * connect the supervisor performs is bounded by a send timeout. */
 void rf_notifier_handle(struct rf_notifier *n);

@@ -965,6 +965,25 @@ static void set_limits(struct rf_proxy *px, const struct rf_proxy_limits *in)
 		px->sweep_every = 0.01;
 }
 
+/* The sandbox side of every proxied connection is loopback. BBR, a common
+ * default congestion control, paces its sending with timers when no fq
+ * qdisc does it (loopback has none): on loopback that is pure cost, and
+ * halves a download through the proxy here. Connections accepted on the
+ * listener inherit its algorithm, so the proxy's side of them (what it
+ * sends to the client) does not pace. The upstream side, on the real
+ * network, keeps the host's choice. A failure changes only speed. */
+static void loopback_congestion_control(int fd)
+{
+	char cur[16] = ""; /* TCP_CA_NAME_MAX */
+	socklen_t len = sizeof cur;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cur, &len) < 0 || strncmp(cur, "bbr", 3) != 0)
+		return;
+	static const char *const calm[] = {"cubic", "reno"};
+	for (size_t i = 0; i < 2; i++)
+		if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, calm[i], (socklen_t)strlen(calm[i])) == 0)
+			return;
+}
+
 /* Each tunnel holds two sockets and two pipes: room for the limit, and the
  * old limit back when the proxy stops. Raised only after the sandbox was
  * created: the command keeps the limit it was given. */
@@ -973,14 +992,26 @@ static void raise_nofile(struct rf_proxy *px)
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	rlim_t want = (rlim_t)px->lim.max_conns * 6 + 256;
+	rlim_t need = (rlim_t)px->lim.max_conns * 6 + 256, want = need;
 	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
 		want = rl.rlim_max;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
 		px->saved_nofile = rl;
-		rl.rlim_cur = want;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		struct rlimit raised = rl;
+		raised.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
 			px->nofile_raised = true;
+			rl = raised;
+		}
+	}
+	/* Fewer fds than the limit wants: fewer connections, so that the limit
+	 * (and its eviction of silent clients) is reached before accept() runs
+	 * out of fds. Two sockets a connection; pipes are taken when there are
+	 * fds to spare. */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rlim_t fit = rl.rlim_cur > 256 ? (rl.rlim_cur - 128) / 2 : 64;
+		if (fit < px->lim.max_conns)
+			px->lim.max_conns = (unsigned)fit;
 	}
 }
 
@@ -1048,6 +1079,7 @@ int rf_proxy_start(const struct rf_proxy_config *c, struct rf_proxy **out, struc
 			err = errno, what = "cannot make a proxy listener non-blocking";
 			goto fail;
 		}
+		loopback_congestion_control(fd);
 		ep_set(px, &px->listeners[i].ep, EPOLLIN);
 		if (!px->listeners[i].ep.added) {
 			err = errno, what = "cannot watch a proxy listener";

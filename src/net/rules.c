@@ -350,10 +350,15 @@ void rf_net_decide_host(const struct rf_net_rules *r, const struct rf_net_host *
 			struct rf_net_decision *d)
 {
 	memset(d, 0, sizeof *d);
+	char where[RF_NET_NAME_MAX + 16]; /* "host:port", or "host" for port 0 (explain: any port) */
+	if (port)
+		snprintf(where, sizeof where, "%s:%d", h->name, port);
+	else
+		snprintf(where, sizeof where, "%s", h->name);
 	for (size_t i = 0; i < r->n_deny; i++)
 		if (rf_net_rule_matches_host(&r->deny[i], h, port)) {
 			set_rule(d, false, "deny", &r->deny[i]);
-			snprintf(d->why, sizeof d->why, "%s:%d matches a deny rule", h->name, port);
+			snprintf(d->why, sizeof d->why, "%s matches a deny rule", where);
 			return;
 		}
 	for (size_t i = 0; i < r->n_allow; i++)
@@ -365,9 +370,9 @@ void rf_net_decide_host(const struct rf_net_rules *r, const struct rf_net_host *
 	snprintf(d->rule, sizeof d->rule, "network:not-allowed");
 	d->source = "default";
 	if (h->kind == RF_NET_HOST_ADDR)
-		snprintf(d->why, sizeof d->why, "%s:%d: an IP address needs an IP rule", h->name, port);
+		snprintf(d->why, sizeof d->why, "%s: an IP address needs an IP rule", where);
 	else
-		snprintf(d->why, sizeof d->why, "%s:%d matches no allow rule", h->name, port);
+		snprintf(d->why, sizeof d->why, "%s matches no allow rule", where);
 }
 
 void rf_net_decide_address(const struct rf_net_rules *r, const struct rf_net_addr *in, int port,
@@ -420,7 +425,7 @@ int rf_net_decide(const rf_policy *p, const char *host, int port, struct rf_net_
 	int rc = 0;
 	if (rf_net_host_parse(host, len, &h, &why) < 0)
 		rc = rf_fail(e, 0, "invalid host '%s': %s", host, why);
-	else if (port < 1 || port > 65535)
+	else if (port < 0 || port > 65535)
 		rc = rf_fail(e, 0, "invalid port %d", port);
 	else
 		rf_net_decide_host(&r, &h, port, d);

@@ -121,8 +121,10 @@ void rf_net_decide_address(const struct rf_net_rules *r, const struct rf_net_add
 			   const struct rf_net_addr *own, size_t n_own, struct rf_net_decision *d);
 
 /* Stage 1 for a policy and a host as a person types it ("example.com",
- * "10.0.0.1", "[::1]"): for `ringfence explain HOST:PORT`. Returns -1 with
- * *e when the policy's rules or the host do not parse. */
+ * "10.0.0.1", "[::1]"): for `ringfence explain HOST[:PORT]`. Port 0 asks
+ * about no port in particular: only rules without a port take part (a rule
+ * limited to one port neither allows nor denies "every port"). Returns -1
+ * with *e when the policy's rules or the host do not parse. */
 int rf_net_decide(const rf_policy *p, const char *host, int port, struct rf_net_decision *d, struct rf_error *e);
 
 #endif

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "notify_exec.h"
 #include "plan.h"
+#include "rules.h"
 #include "util.h"
 
 static void say(char *buf, size_t cap, const char *fmt, ...) RF_PRINTF(3, 4);
@@ -260,38 +261,6 @@ static bool is_loopback(const char *host)
 	       strcmp(host, "[::1]") == 0;
 }
 
-/* One domain rule against host:port (port 0 = "any port": a rule with a
- * port then does not match, since it would not allow every port).
- *
- * Until the proxy's matcher (src/net/, the network issue) is on main this is
- * explain's own reading of the rules documented in docs/config.md: exact
- * names, "*.example.com" for subdomains only, ":PORT" restricts the port,
- * case-insensitive, a trailing dot ignored. It is the one function to point
- * at the proxy's matcher then. */
-static bool explain_domain_match(const char *rule, const char *host, int port)
-{
-	char r[300];
-	snprintf(r, sizeof r, "%s", rule);
-	lower(r);
-	int rport = 0;
-	char *colon = strrchr(r, ':');
-	if (colon && (r[0] == '[' ? colon > strchr(r, ']') : strchr(r, ':') == colon)) {
-		rport = atoi(colon + 1);
-		*colon = '\0';
-	}
-	size_t rl = strlen(r);
-	if (rl > 1 && r[rl - 1] == '.')
-		r[--rl] = '\0';
-	if (rport && rport != port)
-		return false;
-	if (r[0] == '*' && r[1] == '.') {
-		const char *parent = r + 2;
-		size_t hl = strlen(host), pl = strlen(parent);
-		return hl > pl + 1 && host[hl - pl - 1] == '.' && strcmp(host + hl - pl, parent) == 0;
-	}
-	return strcmp(r, host) == 0;
-}
-
 int rf_explain_host(const rf_policy *p, const char *target, struct rf_explanation *x, struct rf_error *e)
 {
 	memset(x, 0, sizeof *x);
@@ -366,29 +335,20 @@ int rf_explain_host(const rf_policy *p, const char *target, struct rf_explanatio
 	case RF_NET_ALLOWLIST:
 		break;
 	}
-	for (size_t i = 0; i < p->denied_domains.n; i++) {
-		if (explain_domain_match(p->denied_domains.v[i].spec, host, port)) {
-			x->connect = false;
-			say(x->rule, sizeof x->rule, "network:denied:%s", p->denied_domains.v[i].spec);
-			say(x->source, sizeof x->source, "%s", p->denied_domains.v[i].source);
-			say(x->detail, sizeof x->detail, "deny rules win over allow rules");
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < p->allowed_domains.n; i++) {
-		if (explain_domain_match(p->allowed_domains.v[i].spec, host, port)) {
-			x->connect = true;
-			say(x->rule, sizeof x->rule, "network:allowed:%s", p->allowed_domains.v[i].spec);
-			say(x->source, sizeof x->source, "%s", p->allowed_domains.v[i].source);
-			say(x->detail, sizeof x->detail,
-			    "through ringfence's proxy; refused all the same if the name resolves to a loopback, "
-			    "link-local or private address");
-			return 0;
-		}
-	}
-	x->connect = false;
-	say(x->rule, sizeof x->rule, "network:allowlist");
-	say(x->source, sizeof x->source, "%s", net_src);
-	say(x->detail, sizeof x->detail, "no allowed domain matches%s", port ? "" : " (for every port)");
+	/* the proxy's own decision (src/net/rules.c), so that explain and the
+	 * proxy cannot disagree; the second stage, the addresses a name
+	 * resolves to, happens only when the proxy resolves it */
+	struct rf_net_decision d;
+	if (rf_net_decide(p, host, port, &d, e) < 0)
+		return -1;
+	x->connect = d.allowed;
+	say(x->rule, sizeof x->rule, "%s", d.rule);
+	say(x->source, sizeof x->source, "%s", strcmp(d.source, "default") == 0 ? net_src : d.source);
+	if (d.allowed)
+		say(x->detail, sizeof x->detail,
+		    "through ringfence's proxy; refused all the same if the name resolves to a loopback, "
+		    "link-local, private or this host's own address and no IP rule allows that address");
+	else
+		say(x->detail, sizeof x->detail, "%s%s", d.why, port ? "" : " (asked for every port)");
 	return 0;
 }

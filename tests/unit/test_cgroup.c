@@ -8,9 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
+#include "util.h"
 
 static const char *const v2_proc = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/run-r1.scope\n";
 static const char *const v2_mounts =
@@ -129,6 +134,177 @@ static void test_words_and_names(void **state)
 	assert_false(rf_cg_run_name("other-1-1", &pid));
 }
 
+/* ---- the v2 parent decisions, on a fake cgroup2 tree in a temporary
+ * directory (a real one with controllers is not on every test machine) ---- */
+
+static char fake[256];
+
+static void put(const char *rel, const char *content)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", fake, rel);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static char *get(const char *rel)
+{
+	char path[1024];
+	static char buf[256];
+	snprintf(path, sizeof path, "%s/%s", fake, rel);
+	if (rf_read_file(path, buf, sizeof buf) < 0)
+		return NULL;
+	return buf;
+}
+
+static void mk(const char *rel)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", fake, rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static char *mountinfo(void)
+{
+	return rf_xasprintf("26 23 0:24 / %s rw - cgroup2 cgroup2 rw\n", fake);
+}
+
+static int setup_fake(void **state)
+{
+	(void)state;
+	snprintf(fake, sizeof fake, "/tmp/rf-unit-cg.XXXXXX");
+	assert_non_null(mkdtemp(fake));
+	put("cgroup.controllers", "cpuset cpu io memory pids\n");
+	put("cgroup.subtree_control", "\n");
+	mk("user.slice");
+	put("user.slice/cgroup.controllers", "cpu memory pids\n");
+	put("user.slice/cgroup.subtree_control", "\n");
+	mk("user.slice/app.scope");
+	put("user.slice/app.scope/cgroup.controllers", "cpu memory pids\n");
+	put("user.slice/app.scope/cgroup.subtree_control", "\n");
+	char self[32];
+	snprintf(self, sizeof self, "%d\n", (int)getpid());
+	put("user.slice/app.scope/cgroup.procs", self);
+	return 0;
+}
+
+static int teardown_fake(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fake);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *const scope_proc = "0::/user.slice/app.scope\n";
+
+static void test_v2_delegated_alone_moves_into_leaf(void **state)
+{
+	(void)state;
+	bool want[RF_CG_N] = {true, true, false};
+	cleanup_free char *mi = mountinfo();
+	struct rf_cgroup cg;
+	rf_cgroup_plan_from(&cg, want, scope_proc, mi);
+	assert_int_equal(cg.of[RF_CG_PIDS], 0);
+	assert_int_equal(cg.of[RF_CG_MEMORY], 0); /* one v2 cgroup holds both */
+	assert_int_equal(cg.of[RF_CG_CPU], -1);
+	assert_int_equal(cg.version[RF_CG_PIDS], 2);
+	assert_true(cg.leaf_move[0]);
+	char want_parent[512];
+	snprintf(want_parent, sizeof want_parent, "%s/user.slice/app.scope", fake);
+	assert_string_equal(cg.parents[0], want_parent);
+	assert_non_null(strstr(cg.dirs[0], "/user.slice/app.scope/ringfence-"));
+
+	struct rf_cg_values v = {.pids = 77, .memory_bytes = 64ULL << 20};
+	struct rf_error e;
+	if (rf_cgroup_create(&cg, &v, &e) < 0)
+		fail_msg("create: %s", e.msg);
+	/* moved itself into the leaf, then handed the controllers down */
+	char self[32];
+	snprintf(self, sizeof self, "%d", (int)getpid());
+	assert_string_equal(get("user.slice/app.scope/ringfence-supervisor/cgroup.procs"), self);
+	assert_non_null(strstr(get("user.slice/app.scope/cgroup.subtree_control"), "+memory"));
+	const char *run = cg.dirs[0] + strlen(want_parent) + 1;
+	char rel[300];
+	snprintf(rel, sizeof rel, "user.slice/app.scope/%s/pids.max", run);
+	assert_string_equal(get(rel), "77");
+	snprintf(rel, sizeof rel, "user.slice/app.scope/%s/memory.max", run);
+	assert_string_equal(get(rel), "67108864");
+	snprintf(rel, sizeof rel, "user.slice/app.scope/%s/cpu.max", run);
+	assert_null(get(rel)); /* not asked for */
+	assert_int_equal(rf_cgroup_attach(&cg, 4242, &e), 0);
+	snprintf(rel, sizeof rel, "user.slice/app.scope/%s/cgroup.procs", run);
+	assert_string_equal(get(rel), "4242");
+	rf_cgroup_free(&cg);
+}
+
+static void test_v2_after_leaf_move_uses_parent(void **state)
+{
+	(void)state;
+	mk("user.slice/app.scope/ringfence-supervisor");
+	put("user.slice/app.scope/cgroup.subtree_control", "cpu memory pids\n");
+	bool want[RF_CG_N] = {true, false, true};
+	cleanup_free char *mi = mountinfo();
+	struct rf_cgroup cg;
+	rf_cgroup_plan_from(&cg, want, "0::/user.slice/app.scope/ringfence-supervisor\n", mi);
+	assert_int_equal(cg.of[RF_CG_PIDS], 0);
+	assert_int_equal(cg.of[RF_CG_CPU], 0);
+	assert_false(cg.leaf_move[0]);
+	char want_parent[512];
+	snprintf(want_parent, sizeof want_parent, "%s/user.slice/app.scope", fake);
+	assert_string_equal(cg.parents[0], want_parent);
+	struct rf_cg_values v = {.cpus = 1.5};
+	struct rf_error e;
+	assert_int_equal(rf_cgroup_create(&cg, &v, &e), 0);
+	char rel[300];
+	snprintf(rel, sizeof rel, "user.slice/app.scope/%s/cpu.max", cg.dirs[0] + strlen(want_parent) + 1);
+	assert_string_equal(get(rel), "150000 100000");
+	rf_cgroup_free(&cg);
+}
+
+static void test_v2_shared_cgroup_not_taken(void **state)
+{
+	(void)state;
+	put("user.slice/app.scope/cgroup.procs", "1\n2\n");
+	bool want[RF_CG_N] = {true, false, false};
+	cleanup_free char *mi = mountinfo();
+	struct rf_cgroup cg;
+	rf_cgroup_plan_from(&cg, want, scope_proc, mi);
+	if (getuid() != 0) {
+		assert_int_equal(cg.of[RF_CG_PIDS], -1);
+		assert_non_null(strstr(cg.why, "other processes share"));
+	} else {
+		/* root: the root cgroup, only if it hands pids down (not here) */
+		assert_int_equal(cg.of[RF_CG_PIDS], -1);
+	}
+	rf_cgroup_free(&cg);
+	/* root with a root cgroup that hands pids down */
+	put("cgroup.subtree_control", "memory pids\n");
+	rf_cgroup_plan_from(&cg, want, scope_proc, mi);
+	if (getuid() == 0) {
+		assert_int_equal(cg.of[RF_CG_PIDS], 0);
+		assert_string_equal(cg.parents[0], fake);
+	}
+	rf_cgroup_free(&cg);
+}
+
+static void test_v2_missing_controller_reason(void **state)
+{
+	(void)state;
+	bool want[RF_CG_N] = {false, false, true};
+	put("user.slice/app.scope/cgroup.controllers", "memory pids\n");
+	put("cgroup.subtree_control", "memory pids\n");
+	cleanup_free char *mi = mountinfo();
+	struct rf_cgroup cg;
+	rf_cgroup_plan_from(&cg, want, scope_proc, mi);
+	assert_int_equal(cg.of[RF_CG_CPU], -1);
+	assert_non_null(strstr(cg.why, "cpu"));
+	assert_non_null(strstr(cg.why, "no cgroup v1 hierarchy"));
+	rf_cgroup_free(&cg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +313,10 @@ int main(void)
 		cmocka_unit_test(test_mount_roots),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_words_and_names),
+		cmocka_unit_test_setup_teardown(test_v2_delegated_alone_moves_into_leaf, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_v2_after_leaf_move_uses_parent, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_v2_shared_cgroup_not_taken, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_v2_missing_controller_reason, setup_fake, teardown_fake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +456,77 @@ static void test_events_explain(void **state)
 	rf_events_free(ev);
 }
 
+/* ---- threads: the supervisor and the proxy report at once ---- */
+
+struct hammer {
+	struct rf_events *ev;
+	int id;
+};
+
+static void fill_other(struct rf_json *j, void *arg)
+{
+	rf_json_int(j, "thread", *(int *)arg);
+}
+
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+	char t[64];
+	for (int i = 0; i < 2000; i++) {
+		snprintf(t, sizeof t, "/t%d/%d", h->id, i % 50); /* 50 distinct per thread, repeated */
+		struct rf_violation v = {.operation = "connect", .target = t, .rule = "network:offline", .pid = 999999,
+					 .exe = "/bin/t"};
+		rf_events_violation(h->ev, &v);
+		if (i % 100 == 0)
+			rf_events_emit(h->ev, "TestEvent", true, fill_other, &h->id);
+		if (i % 500 == 0)
+			rf_events_tick(h->ev);
+	}
+	return NULL;
+}
+
+static void test_events_threads(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_open(&c);
+	struct rf_events *ev = open_events(&c, RF_EVENTS_FAIL, NULL);
+	enum { N = 4 };
+	pthread_t t[N];
+	struct hammer h[N];
+	for (int i = 0; i < N; i++) {
+		h[i] = (struct hammer){.ev = ev, .id = i};
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_fn, &h[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		pthread_join(t[i], NULL);
+	struct rf_run_result r = {0};
+	assert_int_equal(rf_events_run_finished(ev, &r, NULL), 0);
+	json_t *a = capture_read(&c); /* every line whole and valid */
+	size_t first = 0, other = 0, fin = 0;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *o = json_array_get(a, i);
+		const char *type = field(o, "type");
+		if (!strcmp(type, "SandboxViolation") && !json_object_get(o, "update"))
+			first++;
+		else if (!strcmp(type, "TestEvent"))
+			other++;
+		else if (!strcmp(type, "RunFinished"))
+			fin++;
+	}
+	assert_int_equal(first, N * 50);
+	assert_int_equal(other, N * 20);
+	assert_int_equal(fin, 1);
+	assert_int_equal(rf_events_violation_count(ev), N * 2000);
+	json_t *last = json_array_get(a, json_array_size(a) - 1);
+	assert_string_equal(field(last, "type"), "RunFinished");
+	assert_int_equal(ifield(json_object_get(last, "violations"), "distinct"), N * 50);
+	json_decref(a);
+	rf_events_free(ev);
+	close(c.rd);
+	close(c.wr);
+}
+
 /* ---- reading a stream back ---- */
 
 static char *print_stream(const char *text, const struct rf_events_filter *f, struct rf_stream_stats *st, char *err,
@@ -570,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_events_sink_fails_warn),
 		cmocka_unit_test(test_events_open_errors),
 		cmocka_unit_test(test_events_explain),
+		cmocka_unit_test(test_events_threads),
 		cmocka_unit_test(test_stream_pretty),
 		cmocka_unit_test(test_stream_filters),
 		cmocka_unit_test(test_stream_long_line),

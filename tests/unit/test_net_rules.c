@@ -353,6 +353,12 @@ static void test_decide_host(void **state)
 	assert_false(d.allowed);
 	assert_string_equal(d.source, "--deny-domain");
 	assert_int_equal(rf_net_decide(p, "b\xc3\xbc" "cher.example", 443, &d, &e), -1);
+	/* no port: rules limited to one port take no part */
+	assert_int_equal(rf_net_decide(p, "api.test", 0, &d, &e), 0);
+	assert_false(d.allowed);
+	assert_int_equal(rf_net_decide(p, "registry.npmjs.org", 0, &d, &e), 0);
+	assert_true(d.allowed);
+	assert_int_equal(rf_net_decide(p, "registry.npmjs.org", 65536, &d, &e), -1);
 	rf_net_rules_free(&r);
 	rf_policy_free(p);
 }

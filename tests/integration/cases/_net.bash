@@ -8,7 +8,7 @@
 . "${BASH_SOURCE[0]%/*}/_common.bash"
 
 WWW_PY="${BASH_SOURCE[0]%/*}/../helpers/rf-www.py"
-NET_NAMES="www.test a.www.test bad.www.test pypi.test npm.test git.test xn--bcher-kva.test"
+NET_NAMES="www.test a.www.test bad.www.test pypi.test npm.test git.test cargo.test xn--bcher-kva.test"
 _NET_PIDS=""
 
 _net_cleanup() {

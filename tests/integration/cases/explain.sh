@@ -140,7 +140,7 @@ host_ports = [5432]
 EOF
 	rf explain --json registry.npmjs.org:443
 	expect_true test "$(json_get 'j["connect"]')" = True
-	expect_true test "$(json_get 'j["rule"]')" = "network:allowed:registry.npmjs.org"
+	expect_true test "$(json_get 'j["rule"]')" = "network:allow:registry.npmjs.org"
 	expect_true test "$(json_get 'j["source"]')" = "$GLOBAL_CONFIG:3"
 	rf explain --json A.Example.COM.:443
 	expect_true test "$(json_get 'j["connect"]')" = True
@@ -149,7 +149,7 @@ EOF
 	rf explain --json example.com:443
 	expect_true test "$(json_get 'j["connect"]')" = False
 	rf explain --json evil.example.com:443
-	expect_true test "$(json_get 'j["rule"]')" = "network:denied:evil.example.com"
+	expect_true test "$(json_get 'j["rule"]')" = "network:deny:evil.example.com"
 	expect_true test "$(json_get 'j["source"]')" = "$GLOBAL_CONFIG:4"
 	rf explain --json 127.0.0.1:5432
 	expect_true test "$(json_get 'j["rule"]')" = "host-port:5432"

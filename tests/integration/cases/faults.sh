@@ -3,8 +3,10 @@
 # the pid namespace), nothing is left running, mounted (the sandbox's mounts
 # live and die in its own mount namespace) or in /sys/fs/cgroup (the cgroup
 # janitor removes the run's cgroup; if it is killed too, the next run does),
-# and the placeholders of missing protected paths are removed by the next
-# run.
+# and the placeholders of missing protected paths are removed by the janitor
+# once the sandbox is gone (or, if ringfence dies in the instant between
+# making them and starting the janitor, or the janitor is killed too, by the
+# next run).
 #
 # t_random_kills kills RF_FAULT_RUNS runs (default 12: CI) at random points
 # between 0 and 60 ms (set-up takes ~5-15 ms here, so both set-up and the
@@ -48,6 +50,8 @@ _placeholders_in() {
 	return 0
 }
 
+_no_placeholders() { test -z "$(_placeholders_in "$WS")"; }
+
 # _start_victim MARKER [OPTIONS]: a run whose command leaves daemons (a setsid
 # double fork, a background job) and then sleeps; returns with RF_PID set.
 # $WS/MARKER.started appears once the command runs (the marker alone is no
@@ -77,7 +81,9 @@ t_kill_while_command_runs() {
 	local left; left=$(_wait_gone "$m" 3) || _fail "left running after SIGKILL of ringfence: $left"
 	expect_true _wait_no_strays 3
 	expect_true test "$(_host_mounts)" = "$before"
-	# the placeholders (.git, .ringfence here) go with the next run
+	# the placeholders (.git, .ringfence here): the janitor removes them
+	# as soon as the sandbox is gone, without waiting for another run
+	expect_true wait_for 3 _no_placeholders
 	sbp -- true
 	expect_rc 0 "the next run"
 	expect_true test -z "$(_placeholders_in "$WS")"
@@ -96,6 +102,7 @@ t_kill_in_git_repo_while_running() {
 	kill -9 "$RF_PID"
 	wait "$RF_PID" 2>/dev/null
 	local left; left=$(_wait_gone "$m" 3) || _fail "left running: $left"
+	expect_true wait_for 3 test ! -e "$WS/.git/info" -a ! -e "$WS/.git/hooks" -a ! -e "$WS/.ringfence"
 	sbp -- git status --short
 	expect_rc 0 "git status in the next run"
 	expect_true test ! -e "$WS/.git/info" -a ! -e "$WS/.git/hooks" -a ! -e "$WS/.ringfence"
@@ -151,6 +158,10 @@ t_kill_supervisor_and_janitor() {
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$RINGFENCE" ] && pids="$pids $p"
 	done
 	expect_true test "$(echo "$pids" | wc -w)" -ge 2 # supervisor + janitor
+	# stopped first, all of them: the janitor must not see the supervisor go
+	# (its end-of-file) before its own SIGKILL arrives
+	# shellcheck disable=SC2086
+	kill -STOP $pids
 	# shellcheck disable=SC2086
 	kill -9 $pids
 	wait "$RF_PID" 2>/dev/null

@@ -212,3 +212,44 @@ t_ladder_host_ports_not_forwarded_said() {
 	expect_rc 0 "offline with a host port, without user namespaces"
 	expect_err "host ports are not forwarded" "the limitation is stated"
 }
+
+# --- resource limits in the fallback --------------------------------------------------
+
+t_ladder_timeout_kills_everything() {
+	local m="rf-ladder-timeout-${WS##*.}"
+	sb_ladder --timeout 1 -- sh -c "(setsid sh -c 'sleep 30; : $m' &); sleep 30; : $m" || return 0
+	expect_rc 124 "--timeout in the fallback"
+	local left="" i
+	for i in $(seq 40); do
+		left=$(host_procs_with "$m")
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	expect_true test -z "$left"
+	# shellcheck disable=SC2086
+	[ -n "$left" ] && kill -9 $left 2>/dev/null
+	return 0
+}
+
+t_ladder_pids_not_silently_dropped() {
+	# no user namespace: RLIMIT_NPROC would count all the user's processes,
+	# so --pids needs a cgroup; without one it is refused
+	sb_ladder --pids 50 -- sh -c 'echo RAN' || return 0
+	if [ "$RC" = 125 ]; then
+		expect_err "cannot enforce --pids 50" "the refusal says what"
+		expect_not_out "RAN" "the command must not run"
+	else
+		expect_rc 0 "--pids enforced by a cgroup"
+		expect_out "RAN" "the command ran"
+	fi
+	# the default: enforced by a cgroup, or said not to be
+	local f="$RF_TEST_TMP/ladder-limits.${WS##*.}.json"
+	sb_ladder --result "$f" -- true || return 0
+	expect_rc 0 "default limits in the fallback"
+	if [ "$(json_get "$f" 'r["limits"]["pids_by"]')" = None ] || [ "$(json_get "$f" 'r["limits"]["pids_by"]')" = null ]; then
+		expect_err "no process limit" "an unenforced default is stated on stderr"
+		expect_json "$f" 'any("no process limit" in w for w in r["warnings"])' true
+	else
+		expect_json "$f" 'r["limits"]["pids_by"] in ("cgroup-v1", "cgroup-v2")' true
+	fi
+}

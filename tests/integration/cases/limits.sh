@@ -343,3 +343,20 @@ t_no_cgroup_left_after_runs() {
 	sbp --pids 20 -- "$STRESS" forkbomb 0.2
 	expect_true test -z "$(stray_cgroups)"
 }
+
+t_pids_within_callers_own_hard_limit() {
+	# a caller whose own hard RLIMIT_NPROC is below the default still runs,
+	# under the stricter of the two
+	if is_root; then
+		echo "    # (as root: RLIMIT_NPROC does not apply to uid 0)" >&2
+		return 0
+	fi
+	local f; f=$(_result)
+	rf_setup_bin
+	RC=0
+	OUT=$(ulimit -u 300 && HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" --result "$f" -- \
+		"$STRESS" nproc 2>&1 </dev/null) || RC=$?
+	expect_rc 0 "default limits under a caller's ulimit -u 300"
+	expect_out "NPROC 300 300" "the caller's limit"
+	expect_json "$f" 'r["limits"]["pids"]' 300
+}

@@ -302,10 +302,64 @@ t_invalid_rules_refused() {
 t_rules_ignored_offline_warns() {
 	sbp --allow-domain www.test -- true
 	expect_rc 0 "offline with a domain rule"
-	expect_err "domain rules are ignored" "the warning"
+	expect_err "network offline: the domain rules are ignored" "the warning"
+	sbp --network online --deny-domain evil.test -- sh -c 'echo "[$HTTP_PROXY]"'
+	expect_rc 0 "online with a domain rule"
+	expect_err "network online: the domain rules are ignored" "the warning"
+	expect_out "[]" "no proxy variables online"
 }
 
 t_result_says_allowlist() {
 	sbn --allow-domain www.test --result "$RF_TEST_TMP/net.json" -- true
 	expect_true grep -q '"network": *"allowlist"' "$RF_TEST_TMP/net.json"
+}
+
+t_refusal_is_a_violation_event() {
+	local ev=$RF_TEST_TMP/events.jsonl
+	rm -f "$ev"
+	sbn --allow-domain www.test --events "$ev" -- sh -c 'curl -fsS --max-time 10 http://evil.test/; "$0" connect-tcp 93.184.216.34 443' "$PROBE"
+	expect_denied "refused"
+	"$HOST_PY" - "$ev" <<'PY' || _fail "no SandboxViolation events for the proxy refusal and the direct connect: $(cat "$ev")"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+v = [e for e in evs if e.get("type") == "SandboxViolation"]
+proxy = [e for e in v if e["target"] == "evil.test:80" and e["rule"] == "network:not-allowed"
+         and e["operation"] == "connect" and e["exe"].endswith("/curl") and e["host_pid"] > 0]
+direct = [e for e in v if e["target"] == "93.184.216.34:443" and e["rule"] == "network:proxy-only"]
+sys.exit(0 if proxy and direct else 1)
+PY
+}
+
+t_cargo_registry() {
+	# Debian's cargo (1.65) has no sparse registries: a git index over dumb
+	# HTTP (git fetches it, through the proxy) and crate downloads over https
+	[ -x /usr/bin/cargo ] || { _fail "cargo is not installed (scripts/deps --test)"; return; }
+	local reg
+	reg=$(mktemp -d "$RF_TEST_TMP/cargo.XXXXXX")
+	www_start "$reg" tls
+	"$HOST_PY" "$WWW_PY" cargo "$reg" "https://cargo.test:$WWW_PORT"
+	git init -q "$reg/index" && git -C "$reg/index" add -A && git -C "$reg/index" commit -qm index &&
+		git clone -q --bare "$reg/index" "$reg/index.git" && git -C "$reg/index.git" update-server-info
+	chmod -R a+rX "$reg"
+	mkdir -p "$WS/app/src"
+	printf '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2018"\n[dependencies]\nrfdep = { version = "0.1", registry = "rf" }\n' >"$WS/app/Cargo.toml"
+	printf 'fn main() { println!("triple: {}", rfdep::triple(14)); }\n' >"$WS/app/src/main.rs"
+	PATH=/usr/local/bin:/usr/bin:/bin sbn --allow-domain cargo.test --allow-domain 127.0.0.1 -- \
+		env CARGO_HOME="$WS/.cargo-home" CARGO_HTTP_CAINFO="$WS/ca.pem" GIT_SSL_CAINFO="$WS/ca.pem" \
+		CARGO_NET_GIT_FETCH_WITH_CLI=true CARGO_REGISTRIES_RF_INDEX="https://cargo.test:$WWW_PORT/index.git" \
+		sh -c "cd '$WS/app' && cargo run -q"
+	expect_rc 0 "cargo fetches a crate from an allowlisted registry"
+	expect_out "triple: 42" "the program built with it"
+}
+
+t_config_file_rules_and_sources() {
+	www_start "$(www_dir)"
+	local cfg=$RF_TEST_TMP/net-config.toml
+	printf '[network]\nmode = "allowlist"\nallowed_domains = ["www.test", "127.0.0.1"]\ndenied_domains = ["evil.test"]\n' >"$cfg"
+	sbp --config "$cfg" --verbose --proxy-resolve www.test=127.0.0.1 -- sh -c \
+		"curl -fsS --max-time 10 http://www.test:$WWW_PORT/ && curl -fsS --max-time 10 http://evil.test/"
+	expect_out "HOST-WWW-CONTENT" "allowed by the config file"
+	expect_err "from $cfg:3" "the allowing rule's source"
+	expect_reported "evil.test:80" "network:deny:evil.test"
+	expect_err "$cfg:4" "the refusing rule's source"
 }

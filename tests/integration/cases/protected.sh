@@ -332,3 +332,14 @@ t_concurrent_runs_leave_no_placeholders() {
 	expect_true test ! -e "$WS/.git" -a ! -e "$WS/.ringfence"
 	rm -f "$RF_TEST_TMP"/conc.*
 }
+
+t_protected_dir_replaced_by_rename_over_denied() {
+	# a prepared directory renamed over a protected one (existing and missing)
+	git_repo
+	sbp -- sh -c 'mkdir -p .git/newhooks && printf "#!/bin/sh\necho pwned\n" > .git/newhooks/pre-commit && mv -T .git/newhooks .git/hooks; mkdir -p evil && echo "[sandbox]" > evil/config.toml && mv -T evil .ringfence; python3 -c "import os; os.rename(\".git/newhooks\", \".git/hooks\")"'
+	expect_denied "rename a directory over .git/hooks / .ringfence"
+	expect_true test ! -e "$WS/.git/hooks/pre-commit"
+	expect_true test ! -e "$WS/.ringfence"
+	sbp -- sh -c 'mkdir -p a && mv -T a b && test -d b' # neighbour
+	expect_rc 0 "rename a directory elsewhere in the workspace"
+}

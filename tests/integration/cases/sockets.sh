@@ -184,3 +184,38 @@ except socket.timeout:
 	expect_true test "${ok:-0}" -gt 0 # the honest connections went through
 	expect_true test ! -e "$FAKE_HOME/.local/run/race.sock.log"
 }
+
+t_sendto_race_never_reaches_host_socket() {
+	# the same race on addressed sendto(): datagrams to a workspace socket go
+	# through, none reaches a host datagram socket under $HOME
+	rf_setup_bin
+	mkdir -p "$FAKE_HOME/.local/run"
+	"$HOST_PY" - "$FAKE_HOME/.local/run/dgram.sock" <<-'PYEOF' >/dev/null 2>&1 &
+		import socket, sys, time
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+		s.bind(sys.argv[1]); s.settimeout(0.2)
+		end = time.time() + 20
+		while time.time() < end:
+		    try:
+		        s.recv(100)
+		    except socket.timeout:
+		        continue
+		    open(sys.argv[1] + ".log", "a").write("RECEIVED\n")
+	PYEOF
+	local srv=$!
+	wait_for 10 test -S "$FAKE_HOME/.local/run/dgram.sock" || _fail "host datagram server did not start"
+	sbp -- sh -c "$HOST_PY -c '
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(\"ok-dgram.sock\"); s.settimeout(6)
+try:
+    while True:
+        s.recv(100)
+except socket.timeout:
+    pass
+' & for i in \$(seq 100); do [ -S ok-dgram.sock ] && break; sleep 0.05; done; \"$STRESS\" sendto-race '$WS/ok-dgram.sock' '$FAKE_HOME/.local/run/dgram.sock' 2; kill %1"
+	_stop "$srv"
+	expect_out "RACE" "the race ran"
+	local ok; ok=$(echo "$OUT" | sed -n 's/.*RACE ok=\([0-9]*\).*/\1/p')
+	expect_true test "${ok:-0}" -gt 0
+	expect_true test ! -e "$FAKE_HOME/.local/run/dgram.sock.log"
+}

@@ -59,6 +59,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -1170,6 +1171,228 @@ static int do_getenv(const char *name)
 	return allowed("%s=%s", name, v);
 }
 
+/* ---- file calls, every form (the events table) ---- */
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+#ifndef SYS_removexattrat
+#define SYS_removexattrat 466
+#endif
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+struct rf_open_how {
+	uint64_t flags, mode, resolve;
+};
+
+/* "WRONLY|CREAT|TRUNC" -> flags */
+static int open_flags(const char *s)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} names[] = {
+		{ "RDONLY", O_RDONLY }, { "WRONLY", O_WRONLY }, { "RDWR", O_RDWR }, { "CREAT", O_CREAT },
+		{ "EXCL", O_EXCL }, { "TRUNC", O_TRUNC }, { "APPEND", O_APPEND }, { "TMPFILE", O_TMPFILE },
+		{ "NOFOLLOW", O_NOFOLLOW }, { "DIRECTORY", O_DIRECTORY }, { "PATH", O_PATH },
+	};
+	int flags = 0;
+	char *copy = strdup(s), *save = NULL;
+	for (char *tok = strtok_r(copy, "|,", &save); tok; tok = strtok_r(NULL, "|,", &save)) {
+		if (strncmp(tok, "O_", 2) == 0)
+			tok += 2;
+		size_t i;
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strcmp(tok, names[i].name) == 0)
+				break;
+		if (i == sizeof names / sizeof names[0]) {
+			fprintf(stderr, "rf-probe: unknown open flag %s\n", tok);
+			exit(2);
+		}
+		flags |= names[i].flag;
+	}
+	free(copy);
+	return flags;
+}
+
+static int opened(int fd, const char *what, const char *path)
+{
+	if (fd < 0)
+		return denied(errno, what);
+	close(fd);
+	return allowed("%s %s", what, path);
+}
+
+static int do_open(const char *flags, const char *path)
+{
+	return opened(open(path, open_flags(flags) | O_CLOEXEC, 0644), "open", path);
+}
+
+static int do_openat_in(const char *dir, const char *flags, const char *name)
+{
+	int d = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return denied(errno, "open dir");
+	return opened(openat(d, name, open_flags(flags) | O_CLOEXEC, 0644), "openat", name);
+}
+
+static int do_openat2(const char *flags, const char *path)
+{
+	struct rf_open_how how = { .flags = (uint64_t)(open_flags(flags) | O_CLOEXEC), .mode = 0644 };
+	if (!(how.flags & (O_CREAT | O_TMPFILE)))
+		how.mode = 0;
+	return opened((int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how), "openat2", path);
+}
+
+static int do_creat(const char *path)
+{
+	return opened(creat(path, 0644), "creat", path);
+}
+
+static int dir_fd(const char *dir)
+{
+	int d = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0) {
+		printf("DENIED %s %s\n", errname(errno), strerror(errno));
+		exit(1);
+	}
+	return d;
+}
+
+static int do_renameat2(const char *from, const char *to, const char *how)
+{
+	unsigned flags = !strcmp(how, "noreplace") ? 1u : !strcmp(how, "exchange") ? 2u : 0u;
+	SIMPLE((int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags), "renameat2", "%s -> %s", from, to);
+}
+
+/* Open PATH read-only, then change it through the fd. */
+static int fd_op(const char *path, const char *op)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return denied(errno, "open");
+	int r;
+	if (!strcmp(op, "chmod"))
+		r = fchmod(fd, 0600);
+	else if (!strcmp(op, "chown"))
+		r = fchown(fd, getuid(), getgid());
+	else if (!strcmp(op, "setxattr"))
+		r = fsetxattr(fd, "user.rfprobe", "x", 1, 0);
+	else if (!strcmp(op, "removexattr"))
+		r = fremovexattr(fd, "user.rfprobe");
+	else
+		r = futimens(fd, NULL);
+	if (r != 0)
+		return denied(errno, op);
+	return allowed("f%s %s", op, path);
+}
+
+struct rf_xattr_args {
+	uint64_t value;
+	uint32_t size, flags;
+};
+
+static int do_setxattrat(const char *path)
+{
+	struct rf_xattr_args a = { .value = (uint64_t)(uintptr_t)"x", .size = 1 };
+	SIMPLE((int)syscall(SYS_setxattrat, AT_FDCWD, path, 0, "user.rfprobe", &a, sizeof a), "setxattrat",
+	       "setxattrat %s", path);
+}
+
+/* ---- time-of-check/time-of-use: rewrite the path while the call is checked ---- */
+
+struct race {
+	char buf[PATH_MAX];
+	const char *a, *b;
+	volatile int stop;
+};
+
+static void *flipper(void *arg)
+{
+	struct race *r = arg;
+	size_t la = strlen(r->a) + 1, lb = strlen(r->b) + 1;
+	while (!r->stop) {
+		memcpy(r->buf, r->a, la);
+		memcpy(r->buf, r->b, lb);
+	}
+	return NULL;
+}
+
+/* A second thread rewrites the path buffer between A and B, as fast as it
+ * can, while this one calls OP on it N times. Reports how often the call
+ * succeeded (the caller compares with what the kernel layers allow). */
+static int do_race(const char *op, const char *a, const char *b, const char *count)
+{
+	struct race r = { .a = a, .b = b };
+	snprintf(r.buf, sizeof r.buf, "%s", a);
+	long n = (long)num(count, "count"), ok = 0, fail = 0;
+	pthread_t t;
+	if (pthread_create(&t, NULL, flipper, &r) != 0)
+		return denied(EAGAIN, "pthread_create");
+	for (long i = 0; i < n; i++) {
+		int rc;
+		if (!strcmp(op, "append")) {
+			int fd = open(r.buf, O_WRONLY | O_APPEND | O_CLOEXEC);
+			rc = fd >= 0 && write(fd, "RACE\n", 5) == 5 ? 0 : -1;
+			if (fd >= 0)
+				close(fd);
+		} else if (!strcmp(op, "create")) {
+			int fd = open(r.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			rc = fd >= 0 ? 0 : -1;
+			if (fd >= 0)
+				close(fd);
+		} else if (!strcmp(op, "read")) {
+			char data[64] = "";
+			int fd = open(r.buf, O_RDONLY | O_CLOEXEC);
+			rc = fd >= 0 && read(fd, data, sizeof data - 1) >= 0 ? 0 : -1;
+			if (fd >= 0)
+				close(fd);
+			if (strstr(data, "SECRET")) {
+				printf("LEAK %s\n", data);
+				fflush(stdout);
+			}
+		} else if (!strcmp(op, "chmod")) {
+			rc = chmod(r.buf, 0600);
+		} else {
+			return usage("rf-probe race append|create|read|chmod A B N");
+		}
+		if (rc == 0)
+			ok++;
+		else
+			fail++;
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	return allowed("race %s ok=%ld failed=%ld", op, ok, fail);
+}
+
+/* N denied attempts on distinct names in DIR (or the same PATH N times). */
+static int do_flood(const char *what, const char *path, const char *count)
+{
+	long n = (long)num(count, "count"), ok = 0;
+	char p[PATH_MAX];
+	for (long i = 0; i < n; i++) {
+		if (!strcmp(what, "distinct"))
+			snprintf(p, sizeof p, "%s/flood-%ld", path, i);
+		else
+			snprintf(p, sizeof p, "%s", path);
+		int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			ok++;
+			close(fd);
+		}
+	}
+	return allowed("flood %s %ld attempts, %ld succeeded", what, n, ok);
+}
+
 /* ---- dispatch ---- */
 
 struct action {
@@ -1211,6 +1434,18 @@ static const struct action actions[] = {
 	{ "spawn-orphan", 2, "SECONDS PIDFILE" }, { "mkfifo", 1, "PATH" }, { "mknod-char", 1, "PATH" },
 	{ "setxattr", 1, "PATH" }, { "utimes", 1, "PATH" }, { "chown", 3, "PATH UID GID" },
 	{ "getenv", 1, "NAME" }, { "exec-without", 2, "seccomp|landlock|userns CMD [ARGS]" },
+	{ "open", 2, "FLAGS PATH (FLAGS: WRONLY|CREAT|TRUNC|EXCL|APPEND|TMPFILE|NOFOLLOW|...)" },
+	{ "openat-in", 3, "DIR FLAGS NAME" }, { "openat2", 2, "FLAGS PATH" }, { "creat", 1, "PATH" },
+	{ "mkdirat-in", 2, "DIR NAME" }, { "mknodat-fifo", 1, "PATH" }, { "unlinkat-in", 2, "DIR NAME" },
+	{ "rmdirat", 1, "PATH" }, { "renameat", 2, "FROM TO" }, { "renameat2", 3, "FROM TO noreplace|exchange|0" },
+	{ "linkat", 2, "FROM TO" }, { "symlinkat", 2, "TARGET PATH" }, { "fchmodat", 2, "PATH MODE" },
+	{ "fchmodat2", 2, "PATH MODE" }, { "chown-self", 1, "PATH (chown, follows)" },
+	{ "fchownat-self", 1, "PATH" }, { "fd-chmod", 1, "PATH" }, { "fd-chown", 1, "PATH" },
+	{ "fd-setxattr", 1, "PATH" }, { "fd-removexattr", 1, "PATH" }, { "fd-utimens", 1, "PATH" },
+	{ "utime", 1, "PATH" }, { "utimes-tv", 1, "PATH" }, { "futimesat", 1, "PATH" },
+	{ "setxattr-follow", 1, "PATH" }, { "removexattr", 1, "PATH" }, { "lremovexattr", 1, "PATH" },
+	{ "setxattrat", 1, "PATH" }, { "removexattrat", 1, "PATH" },
+	{ "race", 4, "append|create|read|chmod A B N" }, { "flood", 3, "distinct|same DIR|PATH N" },
 };
 
 static int list_actions(FILE *out)
@@ -1429,6 +1664,63 @@ static int dispatch(const char *a, int argc, char **argv)
 		return do_getenv(argv[0]);
 	if (!strcmp(a, "exec-without"))
 		return do_exec_without(argc, argv);
+	/* file calls, every form */
+	if (!strcmp(a, "open"))
+		return do_open(argv[0], argv[1]);
+	if (!strcmp(a, "openat-in"))
+		return do_openat_in(argv[0], argv[1], argv[2]);
+	if (!strcmp(a, "openat2"))
+		return do_openat2(argv[0], argv[1]);
+	if (!strcmp(a, "creat"))
+		return do_creat(argv[0]);
+	if (!strcmp(a, "mkdirat-in"))
+		SIMPLE(mkdirat(dir_fd(argv[0]), argv[1], 0755), "mkdirat", "created %s", argv[1]);
+	if (!strcmp(a, "mknodat-fifo"))
+		SIMPLE(mknodat(AT_FDCWD, argv[0], S_IFIFO | 0644, 0), "mknodat", "fifo %s", argv[0]);
+	if (!strcmp(a, "unlinkat-in"))
+		SIMPLE(unlinkat(dir_fd(argv[0]), argv[1], 0), "unlinkat", "removed %s", argv[1]);
+	if (!strcmp(a, "rmdirat"))
+		SIMPLE(unlinkat(AT_FDCWD, argv[0], AT_REMOVEDIR), "unlinkat", "removed %s", argv[0]);
+	if (!strcmp(a, "renameat"))
+		SIMPLE(renameat(AT_FDCWD, argv[0], AT_FDCWD, argv[1]), "renameat", "%s -> %s", argv[0], argv[1]);
+	if (!strcmp(a, "renameat2"))
+		return do_renameat2(argv[0], argv[1], argv[2]);
+	if (!strcmp(a, "linkat"))
+		SIMPLE(linkat(AT_FDCWD, argv[0], AT_FDCWD, argv[1], 0), "linkat", "%s -> %s", argv[1], argv[0]);
+	if (!strcmp(a, "symlinkat"))
+		SIMPLE(symlinkat(argv[0], AT_FDCWD, argv[1]), "symlinkat", "%s -> %s", argv[1], argv[0]);
+	if (!strcmp(a, "fchmodat"))
+		SIMPLE(fchmodat(AT_FDCWD, argv[0], (mode_t)unum(argv[1], "mode"), 0), "fchmodat", "chmod %s", argv[0]);
+	if (!strcmp(a, "fchmodat2"))
+		SIMPLE((int)syscall(SYS_fchmodat2, AT_FDCWD, argv[0], (mode_t)unum(argv[1], "mode"), 0), "fchmodat2",
+		       "chmod %s", argv[0]);
+	if (!strcmp(a, "chown-self"))
+		SIMPLE(chown(argv[0], getuid(), getgid()), "chown", "chown %s", argv[0]);
+	if (!strcmp(a, "fchownat-self"))
+		SIMPLE(fchownat(AT_FDCWD, argv[0], getuid(), getgid(), 0), "fchownat", "chown %s", argv[0]);
+	if (!strncmp(a, "fd-", 3))
+		return fd_op(argv[0], a + 3);
+	if (!strcmp(a, "utime"))
+		SIMPLE(utime(argv[0], NULL), "utime", "touched %s", argv[0]);
+	if (!strcmp(a, "utimes-tv"))
+		SIMPLE(utimes(argv[0], NULL), "utimes", "touched %s", argv[0]);
+	if (!strcmp(a, "futimesat"))
+		SIMPLE(futimesat(AT_FDCWD, argv[0], NULL), "futimesat", "touched %s", argv[0]);
+	if (!strcmp(a, "setxattr-follow"))
+		SIMPLE(setxattr(argv[0], "user.rfprobe", "x", 1, 0), "setxattr", "user.rfprobe set on %s", argv[0]);
+	if (!strcmp(a, "removexattr"))
+		SIMPLE(removexattr(argv[0], "user.rfprobe"), "removexattr", "removed user.rfprobe of %s", argv[0]);
+	if (!strcmp(a, "lremovexattr"))
+		SIMPLE(lremovexattr(argv[0], "user.rfprobe"), "lremovexattr", "removed user.rfprobe of %s", argv[0]);
+	if (!strcmp(a, "setxattrat"))
+		return do_setxattrat(argv[0]);
+	if (!strcmp(a, "removexattrat"))
+		SIMPLE((int)syscall(SYS_removexattrat, AT_FDCWD, argv[0], 0, "user.rfprobe"), "removexattrat",
+		       "removed user.rfprobe of %s", argv[0]);
+	if (!strcmp(a, "race"))
+		return do_race(argv[0], argv[1], argv[2], argv[3]);
+	if (!strcmp(a, "flood"))
+		return do_flood(argv[0], argv[1], argv[2]);
 	return -1;
 }
 

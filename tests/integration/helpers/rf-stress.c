@@ -22,6 +22,10 @@
  *                                BAD (one it may not): the supervisor reads the
  *                                address once and must never end up at BAD.
  *                                "RACE ok=<n> refused=<n> other=<n>"
+ *   rf-stress sendto-race OK BAD SECONDS
+ *                                the same with addressed sendto() of datagrams
+ *                                on an unbound datagram socket:
+ *                                "RACE ok=<n> refused=<n> other=<n>"
  *   rf-stress memfd-secret       memfd_secret(2): "ALLOWED" or "DENIED <ERRNO>"
  *   rf-stress pidfd-open PID     pidfd_open(2) on PID: "ALLOWED"/"DENIED <ERRNO>"
  *
@@ -186,14 +190,15 @@ static int fill(const char *path, long mib)
 
 static double spin_until;
 
+static volatile unsigned long spin_sink; /* keeps the loop from being optimised away */
+
 static void *spinner(void *arg)
 {
 	(void)arg;
-	volatile unsigned long x = 0;
 	while (now() < spin_until)
 		for (int i = 0; i < 100000; i++)
-			x += (unsigned long)i;
-	return (void *)(uintptr_t)(x & 0); /* x is used (clang: -Wunused-but-set-variable) */
+			spin_sink += (unsigned long)i;
+	return NULL;
 }
 
 static int spin(int nthreads, double seconds)
@@ -219,17 +224,27 @@ static struct sockaddr_un race_addr;
 static char race_paths[2][sizeof race_addr.sun_path];
 static volatile int race_stop;
 
+/* Flip the address between the two paths: mostly whole copies (so that
+ * each value is really seen, and the supervisor's check really tested),
+ * every fourth one byte by byte (so that torn mixes are seen too), with
+ * short pauses in between. */
 static void *flipper(void *arg)
 {
 	(void)arg;
 	for (unsigned i = 0; !race_stop; i++) {
-		/* byte by byte, so that the supervisor may see any mix of the two */
 		const char *src = race_paths[i & 1];
-		for (size_t k = 0; k < sizeof race_addr.sun_path; k++)
-			((volatile char *)race_addr.sun_path)[k] = src[k];
+		if (i % 4 == 3)
+			for (size_t k = 0; k < sizeof race_addr.sun_path; k++)
+				((volatile char *)race_addr.sun_path)[k] = src[k];
+		else
+			memcpy(race_addr.sun_path, src, sizeof race_addr.sun_path);
+		for (volatile int spin = 0; spin < 20000; spin++)
+			;
 	}
 	return NULL;
 }
+
+static int other_err;
 
 static int connect_race(const char *ok, const char *bad, double seconds)
 {
@@ -237,9 +252,8 @@ static int connect_race(const char *ok, const char *bad, double seconds)
 	snprintf(race_paths[0], sizeof race_paths[0], "%s", ok);
 	snprintf(race_paths[1], sizeof race_paths[1], "%s", bad);
 	memcpy(race_addr.sun_path, race_paths[0], sizeof race_addr.sun_path);
-	pthread_t t[2];
-	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, flipper, NULL);
+	pthread_t t;
+	pthread_create(&t, NULL, flipper, NULL);
 	long n_ok = 0, n_refused = 0, n_other = 0;
 	double until = now() + seconds;
 	while (now() < until) {
@@ -250,14 +264,44 @@ static int connect_race(const char *ok, const char *bad, double seconds)
 			n_ok++;
 		else if (errno == EACCES || errno == EPERM)
 			n_refused++;
-		else
+		else {
 			n_other++;
+			other_err = errno;
+		}
 		close(fd);
 	}
 	race_stop = 1;
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
-	printf("RACE ok=%ld refused=%ld other=%ld\n", n_ok, n_refused, n_other);
+	pthread_join(t, NULL);
+	printf("RACE ok=%ld refused=%ld other=%ld (%s)\n", n_ok, n_refused, n_other, other_err ? errname(other_err) : "-");
+	return 0;
+}
+
+static int sendto_race(const char *ok, const char *bad, double seconds)
+{
+	race_addr.sun_family = AF_UNIX;
+	snprintf(race_paths[0], sizeof race_paths[0], "%s", ok);
+	snprintf(race_paths[1], sizeof race_paths[1], "%s", bad);
+	memcpy(race_addr.sun_path, race_paths[0], sizeof race_addr.sun_path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	pthread_t t;
+	pthread_create(&t, NULL, flipper, NULL);
+	long n_ok = 0, n_refused = 0, n_other = 0;
+	double until = now() + seconds;
+	while (now() < until) {
+		if (sendto(fd, "RACE-DATAGRAM", 13, MSG_DONTWAIT, (struct sockaddr *)&race_addr, sizeof race_addr) == 13)
+			n_ok++;
+		else if (errno == EACCES || errno == EPERM)
+			n_refused++;
+		else {
+			n_other++;
+			other_err = errno;
+		}
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	printf("RACE ok=%ld refused=%ld other=%ld (%s)\n", n_ok, n_refused, n_other, other_err ? errname(other_err) : "-");
 	return 0;
 }
 
@@ -302,6 +346,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(a, "connect-race") && argc == 5)
 		return connect_race(argv[2], argv[3], atof(argv[4]));
+	if (!strcmp(a, "sendto-race") && argc == 5)
+		return sendto_race(argv[2], argv[3], atof(argv[4]));
 	if (!strcmp(a, "memfd-secret"))
 		return verdict(syscall(447 /* memfd_secret, x86_64 */, 0));
 	if (!strcmp(a, "pidfd-open") && argc == 3)

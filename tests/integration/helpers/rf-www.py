@@ -9,6 +9,8 @@
       every request is answered with BYTES bytes (a large download)
   rf-www.py pip DIR BASEURL     a PEP 503 simple index with one wheel, rf-demo
   rf-www.py npm DIR BASEURL     an npm registry stub with one package, rf-demo-pkg
+  rf-www.py cargo DIR BASEURL   a cargo registry with one crate, rfdep: DIR/index (to be made a
+                                git repository) and DIR/dl (the downloads)
   rf-www.py udp PORTFILE OUTFILE  a UDP sink: writes what it receives to OUTFILE
 """
 import base64
@@ -45,6 +47,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # listen backlog: the concurrency tests open 100 at once
 
 
 def write_port(portfile, port):
@@ -149,6 +152,29 @@ def npm_registry(directory, base):
         json.dump(doc, f)
 
 
+def cargo_registry(directory, base):
+    name, ver = "rfdep", "0.1.0"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for path, text in {"Cargo.toml": '[package]\nname = "%s"\nversion = "%s"\nedition = "2018"\n' % (name, ver),
+                           "src/lib.rs": "pub fn triple(x: i32) -> i32 { 3 * x }\n"}.items():
+            data = text.encode()
+            info = tarfile.TarInfo("%s-%s/%s" % (name, ver, path))
+            info.size = len(data)
+            info.mode = 0o644
+            t.addfile(info, io.BytesIO(data))
+    crate = buf.getvalue()
+    os.makedirs(os.path.join(directory, "dl", name, ver), exist_ok=True)
+    with open(os.path.join(directory, "dl", name, ver, "download"), "wb") as f:
+        f.write(crate)
+    os.makedirs(os.path.join(directory, "index", "rf", "de"), exist_ok=True)
+    with open(os.path.join(directory, "index", "config.json"), "w") as f:
+        json.dump({"dl": base + "/dl"}, f)
+    with open(os.path.join(directory, "index", "rf", "de", name), "w") as f:
+        f.write(json.dumps({"name": name, "vers": ver, "deps": [], "cksum": hashlib.sha256(crate).hexdigest(),
+                            "features": {}, "yanked": False}) + "\n")
+
+
 def udp_sink(portfile, outfile):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
@@ -169,6 +195,8 @@ def main(argv):
         pip_index(argv[2], argv[3])
     elif cmd == "npm":
         npm_registry(argv[2], argv[3])
+    elif cmd == "cargo":
+        cargo_registry(argv[2], argv[3])
     elif cmd == "udp":
         udp_sink(argv[2], argv[3])
     else:

@@ -193,6 +193,8 @@ void rf_child_namespaces(const struct rf_child_args *a)
 		rf_child_die(errno, "cannot start a new session");
 	if (sethostname("ringfence", 9) < 0)
 		rf_child_die(errno, "cannot set the hostname");
+	/* while the host's /proc is still in view (the sandbox's /proc/sys is read-only) */
+	die_if(rf_limits_apply_pidns(a->limits, &e), &e);
 
 	step(a, "applying the mount plan");
 	die_if(rf_mount_apply(a->plan, a->limits ? a->limits->tmpfs_bytes : 0, a->verbose, &e), &e);

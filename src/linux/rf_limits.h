@@ -28,6 +28,7 @@ enum rf_limits_rung {
 struct rf_limits_run {
 	/* for the sandbox side (copied into the child at clone/fork) */
 	unsigned long nproc;            /* RLIMIT_NPROC, 0 = leave alone */
+	unsigned long pid_max;          /* kernel.pid_max of the sandbox's pid namespace, 0 = leave alone */
 	unsigned long long data_bytes;  /* RLIMIT_DATA, 0 = leave alone */
 	bool wait_for_cgroup;           /* fallback child: wait for the go signal (cgroup attach) */
 	unsigned long long tmpfs_bytes; /* cap on the sandbox's writable tmpfs together; 0 = not ours */
@@ -61,6 +62,10 @@ void rf_limits_abandon(struct rf_limits_run *lr);
 
 /* After the sandbox's first process exists and before it runs anything. */
 int rf_limits_attach(struct rf_limits_run *lr, pid_t child, struct rf_error *e);
+
+/* Sandbox side, pid 1 of a new pid namespace with its capabilities and the
+ * host's /proc still in view: the namespace's own kernel.pid_max. */
+int rf_limits_apply_pidns(const struct rf_limits_run *lr, struct rf_error *e);
 
 /* Sandbox side, before no_new_privs: the rlimits. Returns -1 with *e. */
 int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e);

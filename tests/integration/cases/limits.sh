@@ -81,6 +81,27 @@ t_timeout_kills_stopped_and_ignoring_processes() {
 
 # --- processes --------------------------------------------------------------------
 
+_kernel_at_least() { # MAJOR MINOR
+	local r; r=$(uname -r)
+	local ma=${r%%.*} rest=${r#*.}
+	local mi=${rest%%[!0-9]*}
+	[ "$ma" -gt "$1" ] || { [ "$ma" -eq "$1" ] && [ "$mi" -ge "$2" ]; }
+}
+
+# The pid_max of the sandbox's pid namespace is its own: the host's is untouched.
+t_pid_max_is_the_sandboxs_own() {
+	_kernel_at_least 6 14 || { skip_kernel "pid_max per pid namespace needs Linux 6.14"; return; }
+	local host; host=$(cat /proc/sys/kernel/pid_max)
+	sbp -- cat /proc/sys/kernel/pid_max
+	expect_rc 0 "read pid_max inside"
+	if is_root; then
+		expect_out "4097" "the default 4096 tasks: pid_max 4097 inside"
+	fi
+	expect_true test "$(cat /proc/sys/kernel/pid_max)" = "$host"
+	sbp -- sh -c 'echo 99999 > /proc/sys/kernel/pid_max'
+	expect_denied "raising pid_max inside"
+}
+
 t_default_pids_limit_stops_fork_bomb() {
 	local f; f=$(_result)
 	rf_setup_bin
@@ -91,7 +112,10 @@ t_default_pids_limit_stops_fork_bomb() {
 	# 4096 tasks: pid 1, the bomb and its children
 	expect_true test "${n:-0}" -ge 4000 -a "${n:-99999}" -le 4094
 	expect_json "$f" 'r["limits"]["pids"]' 4096
-	if is_root; then
+	if is_root && _kernel_at_least 6 14; then
+		# uid 0 is exempt from RLIMIT_NPROC: the pid namespace's own pid_max
+		expect_json "$f" 'r["limits"]["pids_by"]' pid_max
+	elif is_root; then
 		expect_json "$f" 'r["limits"]["pids_by"] in ("cgroup-v1", "cgroup-v2")' true
 	else
 		expect_json "$f" 'r["limits"]["pids_by"]' rlimit

@@ -562,6 +562,80 @@ static int no_new_dirs_rules(const struct rf_plan *plan, const struct rf_landloc
 	return 0;
 }
 
+/* ---- MIRROR mode: the read-only tree with the hidden paths carved out ----
+ *
+ * The mounts hide a path by covering it, and a mount sits on a dentry: when
+ * the host renames a new file over a hidden one during the run (a tool
+ * rewriting ~/.netrc or ~/.config/gh/hosts.yml atomically, passwd writing
+ * /etc/shadow), the kernel drops the cover with the old file and the
+ * sandbox would see the new one; a hidden path missing at the start has no
+ * cover at all. Landlock rules sit on inodes, so the read rule is not one on
+ * "/": each directory on the way to a hidden path gets the right to list
+ * only, every other child of it its own read rule, and the hidden path
+ * none. A file the host puts there later is then a new inode no rule
+ * reaches. Hidden paths inside a writable entry are out of reach of this
+ * (the write rule reads everything beneath it; see the supervisor's watch). */
+
+static bool is_writable_entry(const struct rf_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (rf_plan_kind_writable(plan->v[i].kind) && strcmp(path, plan->v[i].path) == 0)
+			return true;
+	return false;
+}
+
+/* Is `path` (or, with `beneath`, something strictly beneath it) a hidden
+ * path the read rules must carve out? */
+static bool carved(const struct rf_plan *plan, const char *path, bool beneath)
+{
+	for (size_t i = 0; i < plan->n + plan->hidden_missing.n; i++) {
+		const char *h = i < plan->n ? plan->v[i].path : plan->hidden_missing.v[i - plan->n];
+		if (i < plan->n && plan->v[i].kind != RF_PLAN_HIDE)
+			continue;
+		if (!(beneath ? strictly_within(h, path) : strcmp(h, path) == 0))
+			continue;
+		if (!rf_plan_beneath_writable(plan, h))
+			return true;
+	}
+	return false;
+}
+
+static int mirror_read(const struct rf_plan *plan, const struct rf_landlock_fs *fs, const char *d, int abi,
+		       int depth, struct rf_landlock_rules *out, struct rf_error *e)
+{
+	uint64_t read = rf_landlock_rights(RF_ACCESS_READ, abi);
+	if (!carved(plan, d, true)) {
+		push_rule(out, d, read, true, depth > 0);
+		return 0;
+	}
+	if (depth > 64)
+		return rf_fail(e, ELOOP, "cannot build the Landlock rules at %s", d);
+	push_rule(out, d, LANDLOCK_ACCESS_FS_READ_DIR, true, depth > 0);
+	struct rf_landlock_dirent *kids = NULL;
+	size_t nk = 0;
+	if (fs->list(fs->ctx, d, RF_LANDLOCK_MAX_CHILDREN, &kids, &nk, e) < 0) {
+		if (e->err != EACCES)
+			return -1;
+		/* a directory the caller may not list: what lies in it stays
+		 * unreadable (it could only be reached by name) */
+		*e = (struct rf_error){0};
+		return 0;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < nk && rc == 0; i++) {
+		cleanup_free char *c = rf_path_join(d, kids[i].name);
+		if (kids[i].type == RF_LL_SYMLINK || carved(plan, c, false) || is_writable_entry(plan, c))
+			continue; /* a link: its target has a rule of its own; a hidden path: none;
+				   * a writable entry: its write rule */
+		if (kids[i].type == RF_LL_DIR)
+			rc = mirror_read(plan, fs, c, abi, depth + 1, out, e);
+		else
+			push_rule(out, c, read & rf_landlock_file_rights(abi), false, true);
+	}
+	rf_landlock_dirents_free(kids, nk);
+	return rc;
+}
+
 static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
 		   struct rf_landlock_rules *out, struct rf_error *e);
 
@@ -587,7 +661,10 @@ static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_la
 	if (!fs)
 		fs = &rf_landlock_host_fs;
 	if (o->mode == RF_LANDLOCK_MIRROR) {
-		push_rule(out, "/", rf_landlock_rights(RF_ACCESS_READ, abi), true, false);
+		if (mirror_read(plan, fs, "/", abi, 0, out, e) < 0) {
+			rf_landlock_rules_free(out);
+			return -1;
+		}
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct rf_plan_entry *en = &plan->v[i];
 			if (en->kind != RF_PLAN_BIND_RW && en->kind != RF_PLAN_TMPFS && en->kind != RF_PLAN_DEV &&

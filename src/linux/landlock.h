@@ -3,7 +3,9 @@
  *
  * Two modes:
  *  - RF_LANDLOCK_MIRROR (namespace backend, called after pivot_root): the
- *    mounts already hide and protect; Landlock grants read+execute on "/",
+ *    mounts already hide and protect; Landlock grants read+execute on "/"
+ *    (carving out the hidden paths, so a file the host renames over one
+ *    during the run stays unreadable: see mirror_read in landlock.c),
  *    write on the plan's writable entries (BIND_RW, TMPFS, DEV), as a second
  *    layer.
  *  - RF_LANDLOCK_ENFORCE (Landlock-only fallback, host filesystem): Landlock

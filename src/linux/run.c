@@ -28,6 +28,7 @@
 
 #include "child.h"
 #include "config.h"
+#include "cover_watch.h"
 #include "landlock.h"
 #include "rf_limits.h"
 #include "notify_exec.h"
@@ -136,6 +137,8 @@ struct supervisor {
 	bool timed_out;
 	struct rf_events *events; /* a failing event sink stops the run */
 	bool events_stopped;
+	struct rf_cover_watch *covers; /* NULL: nothing watched */
+	bool cover_lost;
 };
 
 /* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
@@ -177,8 +180,9 @@ static void supervise(struct supervisor *s)
 	bool stdin_open = s->pty != NULL, master_open = s->pty != NULL;
 	bool status_open = s->status_rd >= 0;
 	while (!s->child_done || master_open || status_open) {
-		struct pollfd pf[7];
+		struct pollfd pf[8];
 		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1, i_events = -1, n_events = 0;
+		int i_covers = -1;
 		pf[i_sig = n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
 		if (stdin_open && !s->child_done)
 			pf[i_in = n++] = (struct pollfd){.fd = s->pty->tty, .events = POLLIN};
@@ -188,6 +192,8 @@ static void supervise(struct supervisor *s)
 			pf[i_status = n++] = (struct pollfd){.fd = s->status_rd, .events = POLLIN};
 		if (s->notifier && !s->child_done)
 			pf[i_notify = n++] = (struct pollfd){.fd = s->notifier->fd, .events = POLLIN};
+		if (s->covers && s->covers->fd >= 0 && !s->child_done && !s->cover_lost)
+			pf[i_covers = n++] = (struct pollfd){.fd = s->covers->fd, .events = POLLIN};
 		if (!s->child_done && !s->events_stopped) {
 			i_events = n;
 			n_events = rf_events_poll_fds(s->events, pf + n, 2);
@@ -241,6 +247,13 @@ static void supervise(struct supervisor *s)
 			/* the event sink failed (FAIL mode): nothing goes on unobserved */
 			s->events_stopped = true;
 			(void)kill(s->child, SIGKILL);
+		}
+		if (i_covers >= 0 && pf[i_covers].revents && rf_cover_watch_check(s->covers)) {
+			/* a protected or hidden path lost its mount: nothing goes on
+			 * with it exposed */
+			s->cover_lost = true;
+			(void)kill(s->child, SIGKILL);
+			rf_limits_kill(s->limits);
 		}
 		if (i_notify >= 0 && (pf[i_notify].revents & POLLIN))
 			rf_notifier_handle(s->notifier);
@@ -360,6 +373,7 @@ struct run {
 	bool exec_restricted;
 	struct rf_events *events;
 	struct rf_limits_run limits;
+	struct rf_cover_watch covers; /* the host side of the protected and hidden paths */
 	bool own_events;   /* made here (no options.events) */
 	int sigfd;
 	sigset_t old_sigs;
@@ -395,6 +409,7 @@ static void run_release(struct run *run)
 		sigprocmask(SIG_SETMASK, &run->old_sigs, NULL);
 	close_fd(&run->sigfd);
 	rf_notifier_free(&run->notifier);
+	rf_cover_watch_free(&run->covers);
 	if (run->own_events)
 		rf_events_free(run->events);
 	/* the sandbox is gone by now; anything left in its cgroup goes too */
@@ -478,6 +493,9 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	run->args.pty_inside = run->want_pty;
 	if (p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE && rf_placeholders_create(&run->plan, &run->ph, e) < 0)
 		return -1;
+	/* before the sandbox makes its mounts: a rename after this is seen */
+	if (rf_cover_watch_start(&run->covers, &run->plan, run->landlock_abi >= 1, e) < 0)
+		return -1;
 	/* from here on, a janitor removes what this run leaves if ringfence is killed */
 	if (rf_limits_start(&run->limits, &run->ph, e) < 0)
 		return -1;
@@ -500,6 +518,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
 		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
 		rf_placeholders_remove(&run->ph);
+		rf_cover_watch_free(&run->covers); /* Landlock's inode rules are the only layer there */
 		rf_limits_abandon(&run->limits);
 		close_fd(&run->notify_sk[0]);
 		close_fd(&run->notify_sk[1]);
@@ -942,6 +961,7 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.notifier = run->notifier.fd >= 0 ? &run->notifier : NULL,
 		.limits = &run->limits,
 		.events = run->events,
+		.covers = run->use_ns ? &run->covers : NULL,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
@@ -960,6 +980,8 @@ static int run_steps(struct run *run, struct rf_error *e)
 		kill_descendants(run->limits.janitor);
 	if (s.events_stopped)
 		return rf_fail(e, 0, "%s: the sandbox was stopped", rf_events_error(run->events));
+	if (s.cover_lost)
+		return rf_fail(e, 0, "%s", run->covers.lost);
 	if (s.timed_out) {
 		timed_out_result(r);
 		return 0;
@@ -987,6 +1009,7 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
 		.notifier = {.fd = -1, .root_fd = -1},
 		.limits = {.janitor = -1, .janitor_fd = -1},
+		.covers = {.fd = -1},
 		.sigfd = -1,
 		.child = -1,
 		.events = o->events,

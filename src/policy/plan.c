@@ -73,7 +73,22 @@ void rf_plan_free(struct rf_plan *plan)
 	free(plan->workspace);
 	free(plan->home);
 	free(plan->warnings);
+	rf_strv_free(&plan->hidden_missing);
 	memset(plan, 0, sizeof *plan);
+}
+
+bool rf_plan_kind_writable(enum rf_plan_kind k)
+{
+	return k == RF_PLAN_BIND_RW || k == RF_PLAN_TMPFS || k == RF_PLAN_DEV || k == RF_PLAN_CACHE;
+}
+
+bool rf_plan_beneath_writable(const struct rf_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (rf_plan_kind_writable(plan->v[i].kind) && strcmp(plan->v[i].path, path) != 0 &&
+		    rf_path_is_within(path, plan->v[i].path))
+			return true;
+	return false;
 }
 
 const char *rf_plan_kind_name(enum rf_plan_kind k)
@@ -214,6 +229,27 @@ static void sort_and_dedupe(struct rf_plan *plan)
 static char *resolve(const char *path)
 {
 	return realpath(path, NULL);
+}
+
+/* Where a missing PATH would be: its deepest existing ancestor resolved,
+ * the rest appended (a symlinked ~/.config puts ~/.config/gh where it
+ * points). NULL when not even "/" resolves. */
+static char *resolve_missing(const char *path)
+{
+	cleanup_free char *parent = rf_xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return rf_xstrdup(path);
+	*slash = '\0';
+	cleanup_free char *rp = realpath(parent, NULL);
+	if (!rp) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return NULL;
+		rp = resolve_missing(parent);
+		if (!rp)
+			return NULL;
+	}
+	return rf_path_join(rp, slash + 1);
 }
 
 static bool is_dir_path(const char *path)
@@ -1587,6 +1623,10 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		if (!real) {
 			if (errno != ENOENT && errno != ENOTDIR)
 				return rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
+			char *where = resolve_missing(r->path);
+			if (!where)
+				return rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
+			rf_strv_push_take(&plan->hidden_missing, where);
 			continue;
 		}
 		add(plan, RF_PLAN_HIDE, real, rule, r->source, is_dir_path(real));

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "policy.h"
+#include "util.h"
 
 enum rf_plan_kind {
 	RF_PLAN_SYMLINK,  /* create a symlink at path pointing to `target` (/bin -> usr/bin) */
@@ -85,6 +86,11 @@ struct rf_plan {
 	enum rf_sandbox_mode mode;
 	char *warnings;  /* what the plan leaves out and the user should know, one a line; NULL: none */
 	bool exec_restricted; /* plan/review: only the mode's tools may run (notify_exec.h) */
+	/* Hidden paths that do not exist (yet): no mount covers them, but the
+	 * Landlock layer keeps what the host creates there during the run
+	 * unreadable (landlock.c, mirror_read). Where they would be, the
+	 * existing part of the path resolved. */
+	struct rf_strv hidden_missing;
 };
 
 /* Facts about the host the plan depends on. Pass NULL members to have them
@@ -97,6 +103,12 @@ struct rf_plan_host {
 int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *out,
 		  struct rf_error *e);
 void rf_plan_free(struct rf_plan *plan);
+
+/* Entries the sandbox may write beneath (BIND_RW, TMPFS, DEV, CACHE): each
+ * gets a Landlock write rule, which reaches everything beneath it. */
+bool rf_plan_kind_writable(enum rf_plan_kind k);
+/* Does a writable entry lie strictly above `path`? */
+bool rf_plan_beneath_writable(const struct rf_plan *plan, const char *path);
 
 /* What the sandbox allows at `path` (absolute, normalised) and the entry that
  * decides it (NULL when nothing covers the path: not visible). */

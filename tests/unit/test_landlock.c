@@ -194,6 +194,18 @@ static void test_describe(void **state)
 
 /* ---- MIRROR ---- */
 
+static const struct fake_node mirror_tree[] = {
+	{"/usr", RF_LL_DIR},          {"/tmp", RF_LL_DIR},
+	{"/dev", RF_LL_DIR},          {"/proc", RF_LL_DIR},
+	{"/bin", RF_LL_SYMLINK},      {"/home", RF_LL_DIR},
+	{"/home/v", RF_LL_DIR},       {"/home/u", RF_LL_DIR},
+	{"/home/u/.ssh", RF_LL_DIR},  {"/home/u/.bashrc", RF_LL_FILE},
+	{"/home/u/.profile", RF_LL_SYMLINK},
+	{"/home/u/ws", RF_LL_DIR},    {"/home/u/notes.txt", RF_LL_FILE},
+	{"/home/u/.config", RF_LL_DIR}, {"/home/u/.config/git", RF_LL_DIR},
+	{"/home/u/ws/.env", RF_LL_FILE},
+};
+
 static void test_mirror(void **state)
 {
 	(void)state;
@@ -206,30 +218,77 @@ static void test_mirror(void **state)
 	add(&plan, RF_PLAN_HIDE, "/home/u/.ssh", true, false);
 	add(&plan, RF_PLAN_BIND_RW, "/home/u/ws", true, false);
 	add(&plan, RF_PLAN_PROTECT, "/home/u/ws/.git/hooks", true, false);
+	add(&plan, RF_PLAN_HIDE, "/home/u/ws/.env", false, false);
 	add(&plan, RF_PLAN_BIND_RW, "/home/u/notes.txt", false, false);
+	/* missing at the start: what the host makes there stays unreadable */
+	rf_strv_push(&plan.hidden_missing, "/home/u/.config/gh");
+	rf_strv_push(&plan.hidden_missing, "/home/u/.netrc");
 
+	struct fake_fs f = {.nodes = mirror_tree, .n = sizeof mirror_tree / sizeof mirror_tree[0]};
+	struct rf_landlock_fs ops = fake_ops(&f);
 	struct rf_landlock_opts o = {.mode = RF_LANDLOCK_MIRROR, .plan = &plan};
 	struct rf_landlock_rules r;
 	struct rf_error e = {0};
-	assert_int_equal(rf_landlock_compute(&o, 7, NULL, &r, &e), 0);
-	assert_int_equal(r.n, 5);
+	assert_int_equal(rf_landlock_compute(&o, 7, &ops, &r, &e), 0);
+	/* the way to the hidden paths: list only; no rule on "/" reads them */
 	assert_string_equal(r.v[0].path, "/");
-	assert_int_equal(r.v[0].access, READ);
+	assert_int_equal(r.v[0].access, RDIR);
 	assert_false(r.v[0].optional);
+	assert_int_equal(rule_access(&r, "/home"), RDIR);
+	assert_int_equal(rule_access(&r, "/home/u"), RDIR);
+	assert_int_equal(rule_access(&r, "/home/u/.config"), RDIR);
+	/* everything else beside them reads as before */
+	assert_int_equal(rule_access(&r, "/usr"), READ);
+	assert_int_equal(rule_access(&r, "/home/v"), READ);
+	assert_int_equal(rule_access(&r, "/home/u/.bashrc"), RFILE | EXEC);
+	assert_true(find(&r, "/home/u/.bashrc")->optional);
+	assert_int_equal(rule_access(&r, "/home/u/.config/git"), READ);
+	/* the hidden paths, existing or not, and symlinks: no rule */
+	assert_null(find(&r, "/home/u/.ssh"));
+	assert_null(find(&r, "/home/u/.netrc"));
+	assert_null(find(&r, "/home/u/.config/gh"));
+	assert_null(find(&r, "/home/u/.profile"));
+	assert_null(find(&r, "/bin"));
+	/* a hidden path inside a writable entry is not carved (the write rule
+	 * reads beneath it; the supervisor watches it): no enumeration there */
+	assert_false(was_listed(&f, "/home/u/ws"));
+	assert_false(was_listed(&f, "/usr"));
+	/* the writable entries */
 	assert_int_equal(rule_access(&r, "/tmp"), 0xffff);
 	assert_int_equal(rule_access(&r, "/dev"), 0xffff);
 	assert_int_equal(rule_access(&r, "/home/u/ws"), 0xffff);
 	assert_true(find(&r, "/home/u/ws")->optional);
 	assert_int_equal(rule_access(&r, "/home/u/notes.txt"), rf_landlock_file_rights(7));
 	assert_null(find(&r, "/home/u/ws/.git/hooks"));
-	assert_null(find(&r, "/usr"));
 	assert_int_equal(r.no_new_entries.n, 0);
 	rf_landlock_rules_free(&r);
 
 	/* ABI 1: no refer/truncate/ioctl in the write set */
-	assert_int_equal(rf_landlock_compute(&o, 1, NULL, &r, &e), 0);
+	assert_int_equal(rf_landlock_compute(&o, 1, &ops, &r, &e), 0);
 	assert_int_equal(rule_access(&r, "/home/u/ws"), 0x1fff);
 	rf_landlock_rules_free(&r);
+	rf_strv_free(&f.listed);
+	rf_plan_free(&plan);
+}
+
+/* Without hidden paths outside writable entries, one read rule on "/". */
+static void test_mirror_nothing_hidden(void **state)
+{
+	(void)state;
+	struct rf_plan plan = {0};
+	add(&plan, RF_PLAN_BIND_RW, "/home/u/ws", true, false);
+	add(&plan, RF_PLAN_HIDE, "/home/u/ws/.env", false, false);
+	struct fake_fs f = {.nodes = mirror_tree, .n = sizeof mirror_tree / sizeof mirror_tree[0]};
+	struct rf_landlock_fs ops = fake_ops(&f);
+	struct rf_landlock_opts o = {.mode = RF_LANDLOCK_MIRROR, .plan = &plan};
+	struct rf_landlock_rules r;
+	struct rf_error e = {0};
+	assert_int_equal(rf_landlock_compute(&o, 7, &ops, &r, &e), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(rule_access(&r, "/"), READ);
+	assert_int_equal(f.listed.n, 0);
+	rf_landlock_rules_free(&r);
+	rf_strv_free(&f.listed);
 	rf_plan_free(&plan);
 }
 
@@ -632,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_rights),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_mirror),
+		cmocka_unit_test(test_mirror_nothing_hidden),
 		cmocka_unit_test(test_mirror_exec_allow),
 		cmocka_unit_test(test_mirror_no_new_dirs),
 		cmocka_unit_test(test_enforce_tree),

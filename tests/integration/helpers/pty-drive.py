@@ -42,6 +42,7 @@ def main():
         os.execvp(cmd[0], cmd)
     set_size(fd, rows, cols)
     out = b""
+    seen = 0  # where the next expect starts looking
 
     def pump(timeout):
         nonlocal out
@@ -67,12 +68,19 @@ def main():
         if kind == "send":
             os.write(fd, codecs.decode(val, "unicode_escape").encode())
         elif kind == "expect":
+            # in the output after the previous match: a second prompt is
+            # not the first one again
             rx = re.compile(val.encode())
             deadline = time.monotonic() + 10
-            while not rx.search(out):
+            m = rx.search(out, seen)
+            while not m:
                 if time.monotonic() > deadline or not pump(0.1):
-                    if not rx.search(out):
+                    m = rx.search(out, seen)
+                    if not m:
                         fail(f"timed out waiting for {val!r}")
+                    break
+                m = rx.search(out, seen)
+            seen = m.end()
         elif kind == "resize":
             r, c = (int(x) for x in val.split("x"))
             set_size(fd, r, c)

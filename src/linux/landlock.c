@@ -584,27 +584,21 @@ static bool is_writable_entry(const struct rf_plan *plan, const char *path)
 	return false;
 }
 
-/* Is `path` (or, with `beneath`, something strictly beneath it) a hidden
- * path the read rules must carve out? */
-static bool carved(const struct rf_plan *plan, const char *path, bool beneath)
+/* Is `path` (or, with `beneath`, something strictly beneath it) one of the
+ * hidden paths the read rules carve out? */
+static bool carved(const struct rf_strv *carve, const char *path, bool beneath)
 {
-	for (size_t i = 0; i < plan->n + plan->hidden_missing.n; i++) {
-		const char *h = i < plan->n ? plan->v[i].path : plan->hidden_missing.v[i - plan->n];
-		if (i < plan->n && plan->v[i].kind != RF_PLAN_HIDE)
-			continue;
-		if (!(beneath ? strictly_within(h, path) : strcmp(h, path) == 0))
-			continue;
-		if (!rf_plan_beneath_writable(plan, h))
+	for (size_t i = 0; i < carve->n; i++)
+		if (beneath ? strictly_within(carve->v[i], path) : strcmp(carve->v[i], path) == 0)
 			return true;
-	}
 	return false;
 }
 
-static int mirror_read(const struct rf_plan *plan, const struct rf_landlock_fs *fs, const char *d, int abi,
-		       int depth, struct rf_landlock_rules *out, struct rf_error *e)
+static int mirror_read(const struct rf_plan *plan, const struct rf_strv *carve, const struct rf_landlock_fs *fs,
+		       const char *d, int abi, int depth, struct rf_landlock_rules *out, struct rf_error *e)
 {
 	uint64_t read = rf_landlock_rights(RF_ACCESS_READ, abi);
-	if (!carved(plan, d, true)) {
+	if (!carved(carve, d, true)) {
 		push_rule(out, d, read, true, depth > 0);
 		return 0;
 	}
@@ -624,13 +618,16 @@ static int mirror_read(const struct rf_plan *plan, const struct rf_landlock_fs *
 	int rc = 0;
 	for (size_t i = 0; i < nk && rc == 0; i++) {
 		cleanup_free char *c = rf_path_join(d, kids[i].name);
-		if (kids[i].type == RF_LL_SYMLINK || carved(plan, c, false) || is_writable_entry(plan, c))
+		if (kids[i].type == RF_LL_SYMLINK || carved(carve, c, false) || is_writable_entry(plan, c))
 			continue; /* a link: its target has a rule of its own; a hidden path: none;
 				   * a writable entry: its write rule */
-		if (kids[i].type == RF_LL_DIR)
-			rc = mirror_read(plan, fs, c, abi, depth + 1, out, e);
-		else
-			push_rule(out, c, read & rf_landlock_file_rights(abi), false, true);
+		if (kids[i].type == RF_LL_DIR && carved(carve, c, true)) {
+			rc = mirror_read(plan, carve, fs, c, abi, depth + 1, out, e);
+			continue;
+		}
+		bool dir = kids[i].type == RF_LL_DIR;
+		push_rule(out, c, dir ? read : read & rf_landlock_file_rights(abi), dir, true);
+		out->v[out->n - 1].beside_hidden = true;
 	}
 	rf_landlock_dirents_free(kids, nk);
 	return rc;
@@ -661,7 +658,15 @@ static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_la
 	if (!fs)
 		fs = &rf_landlock_host_fs;
 	if (o->mode == RF_LANDLOCK_MIRROR) {
-		if (mirror_read(plan, fs, "/", abi, 0, out, e) < 0) {
+		/* a write rule reads everything beneath it: nothing to carve there
+		 * (the supervisor watches those instead, cover_watch.h) */
+		struct rf_strv carve = {0};
+		for (size_t i = 0; i < plan->landlock_hidden.n; i++)
+			if (!rf_plan_beneath_writable(plan, plan->landlock_hidden.v[i]))
+				rf_strv_push(&carve, plan->landlock_hidden.v[i]);
+		int rc = mirror_read(plan, &carve, fs, "/", abi, 0, out, e);
+		rf_strv_free(&carve);
+		if (rc < 0) {
 			rf_landlock_rules_free(out);
 			return -1;
 		}
@@ -726,12 +731,18 @@ static int add_path_rule(const struct rf_landlock_opts *o, int rs, const struct 
 				       r->path);
 		return rf_fail(e, errno, "cannot add Landlock rule for %s", r->path);
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return rf_fail(e, errno, "cannot add Landlock rule for %s", r->path);
-	if (S_ISLNK(st.st_mode))
-		return rf_fail(e, ELOOP, "cannot add Landlock rule for %s: it is a symlink", r->path);
-	bool dir = S_ISDIR(st.st_mode);
+	/* the many entries beside hidden paths were just listed with their
+	 * types: no fstat (changed meanwhile, a directory is refused as a file
+	 * rule's target by the kernel, and a rule on a symlink grants nothing) */
+	bool dir = r->is_dir;
+	if (!r->beside_hidden) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return rf_fail(e, errno, "cannot add Landlock rule for %s", r->path);
+		if (S_ISLNK(st.st_mode))
+			return rf_fail(e, ELOOP, "cannot add Landlock rule for %s: it is a symlink", r->path);
+		dir = S_ISDIR(st.st_mode);
+	}
 	uint64_t access = r->access & rf_landlock_handled_fs(abi);
 	if (!dir)
 		access &= rf_landlock_file_rights(abi);
@@ -740,7 +751,8 @@ static int add_path_rule(const struct rf_landlock_opts *o, int rs, const struct 
 	struct landlock_path_beneath_attr pb = {.allowed_access = access, .parent_fd = fd};
 	if (ll_add_rule(rs, LANDLOCK_RULE_PATH_BENEATH, &pb) < 0)
 		return rf_fail(e, errno, "cannot add Landlock rule for %s", r->path);
-	say(o, access, dir, abi, r->path);
+	if (!r->beside_hidden)
+		say(o, access, dir, abi, r->path);
 	return 0;
 }
 
@@ -818,9 +830,15 @@ int rf_landlock_apply_rules(const struct rf_landlock_opts *o, const struct rf_la
 	if (rs < 0)
 		return rf_fail(e, errno, "cannot create the Landlock ruleset (ABI %d)", abi);
 
-	for (size_t i = 0; i < rules->n; i++)
+	size_t beside = 0;
+	for (size_t i = 0; i < rules->n; i++) {
 		if (add_path_rule(o, rs, &rules->v[i], abi, e) < 0)
 			return -1;
+		beside += rules->v[i].beside_hidden;
+	}
+	if (o->verbose && beside)
+		fprintf(o->verbose, "landlock: allow read on %zu entries beside the hidden paths, a rule each "
+				    "(none on a hidden name: what the host puts there stays unreadable)\n", beside);
 	for (size_t i = 0; i < o->n_inherited_fds && o->inherited_fds; i++) {
 		if (o->inherited_fds[i] < 0)
 			break;

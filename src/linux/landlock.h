@@ -144,6 +144,8 @@ struct rf_landlock_rule {
 	uint64_t access; /* already masked to file rights when !is_dir */
 	bool is_dir;
 	bool optional;   /* absent at apply time: skip (MIRROR entries) */
+	bool beside_hidden; /* MIRROR: one of the many entries beside a hidden path
+			     * (verbose output counts them instead of listing each) */
 };
 
 struct rf_landlock_rules {

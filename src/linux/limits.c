@@ -87,8 +87,9 @@ static const char *cgroup_name(int version)
  * means "done, exit"; end-of-file means both are gone, and since pid 1
  * takes its whole pid namespace with it, so is the sandbox (its mounts on
  * the placeholders included). Its own session, stdio on /dev/null, no other
- * fds: it holds nothing of the run open, and no terminal signal of the
- * caller's process group reaches it. */
+ * fds but lr->hold_fd (an inotify instance nobody reads): it holds nothing
+ * of the run's data open, and no terminal signal of the caller's process
+ * group reaches it. */
 static int cmp_fd(const void *x, const void *y)
 {
 	return *(const int *)x - *(const int *)y;
@@ -111,12 +112,14 @@ static void close_all_but(int *keep, size_t n)
 
 #define JANITOR_MAX_FDS 64
 
-static RF_NORETURN void janitor_main(struct rf_cgroup *cg, struct rf_placeholders *ph, int fd)
+static RF_NORETURN void janitor_main(struct rf_cgroup *cg, struct rf_placeholders *ph, int fd, int hold_fd)
 {
 	(void)setsid();
 	int keep[JANITOR_MAX_FDS];
 	size_t n = 0;
 	keep[n++] = fd;
+	if (hold_fd >= 0)
+		keep[n++] = hold_fd; /* never used: closed by our exit */
 	/* the placeholders' directories, opened anew: locks of our own, taken
 	 * only at the end */
 	if (ph)
@@ -160,7 +163,7 @@ static int start_janitor(struct rf_limits_run *lr, struct rf_placeholders *ph, s
 		/* everything the cgroup will hold is named already */
 		for (size_t i = 0; i < lr->cg.n_dirs; i++)
 			lr->cg.created[i] = true;
-		janitor_main(&lr->cg, ph, sk[0]);
+		janitor_main(&lr->cg, ph, sk[0], lr->hold_fd);
 	}
 	close(sk[0]);
 	lr->janitor = pid;
@@ -219,6 +222,7 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 	memset(lr, 0, sizeof *lr);
 	lr->janitor = -1;
 	lr->janitor_fd = -1;
+	lr->hold_fd = -1;
 	const struct rf_limits *L = &p->limits;
 	struct rf_limits_report *rep = &r->limits;
 	memset(rep, 0, sizeof *rep);
@@ -327,7 +331,7 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 int rf_limits_start(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e)
 {
 	bool placeholders = ph && ph->n > 0;
-	if (lr->cg.n_dirs == 0 && !placeholders)
+	if (lr->cg.n_dirs == 0 && !placeholders && lr->hold_fd < 0)
 		return 0;
 	/* The janitor first: from the first mkdir on, someone removes it. */
 	if (start_janitor(lr, placeholders ? ph : NULL, e) < 0) {

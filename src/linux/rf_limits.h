@@ -41,6 +41,10 @@ struct rf_limits_run {
 	int janitor_fd;  /* our end: a byte = "cleaned up, exit"; end-of-file = "clean up". The
 			  * sandbox's pid 1 holds it too, so that the janitor sees end-of-file
 			  * only once the whole sandbox is gone */
+	int hold_fd;     /* set before rf_limits_start, -1 = none: an fd the janitor keeps open
+			  * until it exits, so that closing it is cheap for the supervisor (the
+			  * cover watch's inotify instance: its teardown waits for an RCU grace
+			  * period, some 10 ms, which belongs off the run's exit path) */
 };
 
 /* Before the sandbox exists: decide how each limit is enforced (into
@@ -54,7 +58,8 @@ int rf_limits_prepare(struct rf_limits_run *lr, const struct rf_policy *p, enum 
 struct rf_placeholders;
 /* Right before the sandbox is started: the janitor, a process outside the
  * sandbox that removes the run's cgroup and the placeholders `ph` (may be
- * NULL) if ringfence is killed before it could; then the run's cgroup. */
+ * NULL) if ringfence is killed before it could (and holds lr->hold_fd);
+ * then the run's cgroup. */
 int rf_limits_start(struct rf_limits_run *lr, struct rf_placeholders *ph, struct rf_error *e);
 
 /* Undo rf_limits_prepare for a rung that was not used after all. */

@@ -496,6 +496,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	/* before the sandbox makes its mounts: a rename after this is seen */
 	if (rf_cover_watch_start(&run->covers, &run->plan, run->landlock_abi >= 1, e) < 0)
 		return -1;
+	run->limits.hold_fd = run->covers.fd;
 	/* from here on, a janitor removes what this run leaves if ringfence is killed */
 	if (rf_limits_start(&run->limits, &run->ph, e) < 0)
 		return -1;

@@ -73,7 +73,7 @@ void rf_plan_free(struct rf_plan *plan)
 	free(plan->workspace);
 	free(plan->home);
 	free(plan->warnings);
-	rf_strv_free(&plan->hidden_missing);
+	rf_strv_free(&plan->landlock_hidden);
 	memset(plan, 0, sizeof *plan);
 }
 
@@ -250,6 +250,16 @@ static char *resolve_missing(const char *path)
 			return NULL;
 	}
 	return rf_path_join(rp, slash + 1);
+}
+
+/* Could the caller read what the host puts at hidden path `real` (see
+ * rf_plan.landlock_hidden)? */
+static bool caller_could_read(const struct rf_plan *plan, const struct rf_path_rule *r, const char *real,
+			      bool exists)
+{
+	if (geteuid() == 0 || r->spec[0] == '~' || (plan->home && rf_path_is_within(real, plan->home)))
+		return true;
+	return exists && access(real, R_OK) == 0;
 }
 
 static bool is_dir_path(const char *path)
@@ -1626,9 +1636,14 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 			char *where = resolve_missing(r->path);
 			if (!where)
 				return rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
-			rf_strv_push_take(&plan->hidden_missing, where);
+			if (caller_could_read(plan, r, where, false))
+				rf_strv_push_take(&plan->landlock_hidden, where);
+			else
+				free(where);
 			continue;
 		}
+		if (caller_could_read(plan, r, real, true))
+			rf_strv_push(&plan->landlock_hidden, real);
 		add(plan, RF_PLAN_HIDE, real, rule, r->source, is_dir_path(real));
 	}
 

@@ -86,11 +86,14 @@ struct rf_plan {
 	enum rf_sandbox_mode mode;
 	char *warnings;  /* what the plan leaves out and the user should know, one a line; NULL: none */
 	bool exec_restricted; /* plan/review: only the mode's tools may run (notify_exec.h) */
-	/* Hidden paths that do not exist (yet): no mount covers them, but the
-	 * Landlock layer keeps what the host creates there during the run
-	 * unreadable (landlock.c, mirror_read). Where they would be, the
-	 * existing part of the path resolved. */
-	struct rf_strv hidden_missing;
+	/* The hidden paths the Landlock layer keeps unreadable whatever the host
+	 * puts there during the run (landlock.c, mirror_read), existing or not
+	 * (where a missing one would be: the existing part of its path
+	 * resolved). Those the caller could read if the host made them: all of
+	 * them for root; for anyone else those under the home and those
+	 * readable now (a root-only /etc/shadow that passwd rewrites stays
+	 * root-only, and the caller's permissions already keep it out). */
+	struct rf_strv landlock_hidden;
 };
 
 /* Facts about the host the plan depends on. Pass NULL members to have them

@@ -220,9 +220,11 @@ static void test_mirror(void **state)
 	add(&plan, RF_PLAN_PROTECT, "/home/u/ws/.git/hooks", true, false);
 	add(&plan, RF_PLAN_HIDE, "/home/u/ws/.env", false, false);
 	add(&plan, RF_PLAN_BIND_RW, "/home/u/notes.txt", false, false);
-	/* missing at the start: what the host makes there stays unreadable */
-	rf_strv_push(&plan.hidden_missing, "/home/u/.config/gh");
-	rf_strv_push(&plan.hidden_missing, "/home/u/.netrc");
+	/* the hidden paths to keep unreadable, missing ones included */
+	rf_strv_push(&plan.landlock_hidden, "/home/u/.ssh");
+	rf_strv_push(&plan.landlock_hidden, "/home/u/ws/.env");
+	rf_strv_push(&plan.landlock_hidden, "/home/u/.config/gh");
+	rf_strv_push(&plan.landlock_hidden, "/home/u/.netrc");
 
 	struct fake_fs f = {.nodes = mirror_tree, .n = sizeof mirror_tree / sizeof mirror_tree[0]};
 	struct rf_landlock_fs ops = fake_ops(&f);
@@ -278,6 +280,7 @@ static void test_mirror_nothing_hidden(void **state)
 	struct rf_plan plan = {0};
 	add(&plan, RF_PLAN_BIND_RW, "/home/u/ws", true, false);
 	add(&plan, RF_PLAN_HIDE, "/home/u/ws/.env", false, false);
+	rf_strv_push(&plan.landlock_hidden, "/home/u/ws/.env");
 	struct fake_fs f = {.nodes = mirror_tree, .n = sizeof mirror_tree / sizeof mirror_tree[0]};
 	struct rf_landlock_fs ops = fake_ops(&f);
 	struct rf_landlock_opts o = {.mode = RF_LANDLOCK_MIRROR, .plan = &plan};

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,39 @@ static void test_workspace_write(void **state)
 		if (rf_path_is_within(plan.v[i - 1].path, plan.v[i].path) &&
 		    strcmp(plan.v[i - 1].path, plan.v[i].path) != 0)
 			fail_msg("%s comes before its parent %s", plan.v[i - 1].path, plan.v[i].path);
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
+static bool has_str(const struct rf_strv *s, const char *str)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0)
+			return true;
+	return false;
+}
+
+/* The hidden paths Landlock keeps unreadable whatever the host puts there:
+ * existing ones and missing ones (where they would be), all of the home's. */
+static void test_landlock_hidden(void **state)
+{
+	(void)state;
+	rf_policy *p = policy("home/ws");
+	struct rf_plan plan;
+	build(p, &plan);
+	char home[PATH_MAX];
+	assert_non_null(realpath(P("home"), home));
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof want, "%s/.ssh", home); /* exists: covered by a mount too */
+	assert_true(has_str(&plan.landlock_hidden, want));
+	snprintf(want, sizeof want, "%s/.pgpass", home); /* missing: no mount, only this */
+	assert_true(has_str(&plan.landlock_hidden, want));
+	snprintf(want, sizeof want, "%s/.config/gh", home); /* beneath a missing directory */
+	assert_true(has_str(&plan.landlock_hidden, want));
+	for (size_t i = 0; i < plan.n; i++)
+		assert_false(plan.v[i].kind == RF_PLAN_HIDE && strstr(plan.v[i].path, ".pgpass"));
+	/* a root caller could read what passwd writes to /etc/shadow */
+	assert_int_equal(has_str(&plan.landlock_hidden, "/etc/shadow"), geteuid() == 0 || access("/etc/shadow", R_OK) == 0);
 	rf_plan_free(&plan);
 	rf_policy_free(p);
 }
@@ -621,6 +655,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workspace_write), cmocka_unit_test(test_read_only_mode),
+		cmocka_unit_test(test_landlock_hidden),
 		cmocka_unit_test(test_extra_rules),     cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_missing_git),     cmocka_unit_test(test_danger),
 		cmocka_unit_test(test_foreign_gitfile_not_granted), cmocka_unit_test(test_submodule_gitdir_granted),

@@ -89,6 +89,10 @@ static int add_link(struct rf_cover_watch *w, const char *dir, const char *name,
 		if (strcmp(w->links[i].dir, dir) == 0 && strcmp(w->links[i].name, name) == 0)
 			return 0;
 	int wd = inotify_add_watch(w->fd, dir, WATCH_MASK);
+	if (wd < 0 && errno == ENOSPC)
+		return rf_fail(e, errno, "cannot watch %s (it holds %s, %s): the per-user limit of inotify "
+					 "watches is reached (sysctl fs.inotify.max_user_watches)",
+			       dir, en->path, en->rule ? en->rule : "?");
 	if (wd < 0)
 		return rf_fail(e, errno, "cannot watch %s (it holds %s, %s)", dir, en->path, en->rule ? en->rule : "?");
 	w->links = rf_xrealloc(w->links, (w->n + 1) * sizeof *w->links);
@@ -128,6 +132,11 @@ int rf_cover_watch_start(struct rf_cover_watch *w, const struct rf_plan *plan, b
 			continue;
 		if (w->fd < 0) {
 			w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+			if (w->fd < 0 && errno == EMFILE)
+				return rf_fail(e, errno, "cannot watch the protected paths: the per-user limit of "
+							 "inotify instances is reached (sysctl "
+							 "fs.inotify.max_user_instances; each running sandbox uses one), "
+							 "or this process's limit of open files");
 			if (w->fd < 0)
 				return rf_fail(e, errno, "cannot watch the protected paths (inotify)");
 		}

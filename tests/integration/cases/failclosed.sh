@@ -176,3 +176,38 @@ t_exit_status_exec_failures() {
 	sb -- "$WS/noexec"
 	expect_rc 126 "a file without execute permission"
 }
+
+# The cover watch (cover_watch.h) cannot start: every inotify instance of
+# the user is taken. The run is refused, naming the limit; the neighbour: the
+# same run once they are free again.
+t_fc_no_inotify_instance_left() {
+	git_repo
+	local ready="$RF_TEST_TMP/inotify-held" done="$RF_TEST_TMP/inotify-release"
+	rm -f "$ready" "$done"
+	"$HOST_PY" - "$ready" "$done" <<-'PYEOF' &
+		import ctypes, os, resource, sys, time
+		soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+		resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the user's limit, not ours
+		libc = ctypes.CDLL(None, use_errno=True)
+		held = []
+		while len(held) < 100000:
+		    fd = libc.inotify_init1(os.O_CLOEXEC)
+		    if fd < 0:
+		        break
+		    held.append(fd)
+		open(sys.argv[1], "w").write(str(ctypes.get_errno()))
+		for _ in range(600):
+		    if os.path.exists(sys.argv[2]):
+		        break
+		    time.sleep(0.05)
+	PYEOF
+	local holder=$! i
+	for i in $(seq 200); do [ -e "$ready" ] && break; sleep 0.05; done
+	sb -- sh -c "$(_cmd)"
+	touch "$done"
+	wait "$holder"
+	expect_refused "no inotify instance left for the watch on the protected paths"
+	expect_err "max_user_instances" "names the limit"
+	sb -- sh -c "$(_cmd)"
+	expect_rc 0 "the same run with instances free"
+}

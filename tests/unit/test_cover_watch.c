@@ -94,89 +94,83 @@ static void rm_tree(const struct tree *t)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A tree, its plan, and the watch started on it. */
+struct fixture {
+	struct tree t;
+	struct rf_plan plan;
+	struct rf_cover_watch w;
+};
+
+static void start(struct fixture *f)
+{
+	struct rf_error e = {0};
+	make_tree(&f->t);
+	plan_of(&f->t, &f->plan);
+	assert_int_equal(rf_cover_watch_start(&f->w, &f->plan, true, &e), 0);
+	assert_true(f->w.fd >= 0);
+}
+
+static void finish(struct fixture *f)
+{
+	rf_cover_watch_free(&f->w);
+	rf_plan_free(&f->plan);
+	rm_tree(&f->t);
+}
+
 static void test_honest_activity_is_not_a_loss(void **state)
 {
 	(void)state;
-	struct tree t;
-	make_tree(&t);
-	struct rf_plan plan;
-	plan_of(&t, &plan);
-	struct rf_cover_watch w;
-	struct rf_error e = {0};
-	assert_int_equal(rf_cover_watch_start(&w, &plan, true, &e), 0);
-	assert_true(w.fd >= 0);
-	assert_false(rf_cover_watch_check(&w));
+	struct fixture f;
+	start(&f);
+	assert_false(rf_cover_watch_check(&f.w));
 	/* git's own work beside the protected files, and the workspace's */
-	touch(t.git, "index.lock");
-	cleanup_free char *lock = rf_path_join(t.git, "index.lock");
-	cleanup_free char *index = rf_path_join(t.git, "index");
+	touch(f.t.git, "index.lock");
+	cleanup_free char *lock = rf_path_join(f.t.git, "index.lock");
+	cleanup_free char *index = rf_path_join(f.t.git, "index");
 	assert_int_equal(rename(lock, index), 0);
-	touch(t.ws, "main.c");
-	touch(t.hooks, "pre-commit.sample");
-	assert_false(rf_cover_watch_check(&w));
-	assert_string_equal(w.lost, "");
-	rf_cover_watch_free(&w);
-	rf_plan_free(&plan);
-	rm_tree(&t);
+	touch(f.t.ws, "main.c");
+	touch(f.t.hooks, "pre-commit.sample");
+	assert_false(rf_cover_watch_check(&f.w));
+	assert_string_equal(f.w.lost, "");
+	finish(&f);
 }
 
 static void test_rename_over_protected_is_a_loss(void **state)
 {
 	(void)state;
-	struct tree t;
-	make_tree(&t);
-	struct rf_plan plan;
-	plan_of(&t, &plan);
-	struct rf_cover_watch w;
-	struct rf_error e = {0};
-	assert_int_equal(rf_cover_watch_start(&w, &plan, true, &e), 0);
-	touch(t.git, "config.lock"); /* what `git config` on the host does */
-	cleanup_free char *lock = rf_path_join(t.git, "config.lock");
-	assert_int_equal(rename(lock, t.config), 0);
-	assert_true(rf_cover_watch_check(&w));
-	assert_non_null(strstr(w.lost, "protected:.git/config"));
-	assert_non_null(strstr(w.lost, "stopped"));
-	assert_true(rf_cover_watch_check(&w)); /* stays lost */
-	rf_cover_watch_free(&w);
-	rf_plan_free(&plan);
-	rm_tree(&t);
+	struct fixture f;
+	start(&f);
+	touch(f.t.git, "config.lock"); /* what `git config` on the host does */
+	cleanup_free char *lock = rf_path_join(f.t.git, "config.lock");
+	assert_int_equal(rename(lock, f.t.config), 0);
+	assert_true(rf_cover_watch_check(&f.w));
+	assert_non_null(strstr(f.w.lost, "protected:.git/config"));
+	assert_non_null(strstr(f.w.lost, "stopped"));
+	assert_true(rf_cover_watch_check(&f.w)); /* stays lost */
+	finish(&f);
 }
 
 static void test_moving_the_git_dir_is_a_loss(void **state)
 {
 	(void)state;
-	struct tree t;
-	make_tree(&t);
-	struct rf_plan plan;
-	plan_of(&t, &plan);
-	struct rf_cover_watch w;
-	struct rf_error e = {0};
-	assert_int_equal(rf_cover_watch_start(&w, &plan, true, &e), 0);
-	cleanup_free char *away = rf_path_join(t.ws, ".git.old");
-	assert_int_equal(rename(t.git, away), 0);
-	assert_true(rf_cover_watch_check(&w));
-	assert_non_null(strstr(w.lost, "/.git ("));
-	rf_cover_watch_free(&w);
-	rf_plan_free(&plan);
-	rm_tree(&t);
+	struct fixture f;
+	start(&f);
+	cleanup_free char *away = rf_path_join(f.t.ws, ".git.old");
+	assert_int_equal(rename(f.t.git, away), 0);
+	assert_true(rf_cover_watch_check(&f.w));
+	assert_non_null(strstr(f.w.lost, "/.git ("));
+	finish(&f);
 }
 
 static void test_removing_protected_dir_is_a_loss(void **state)
 {
 	(void)state;
-	struct tree t;
-	make_tree(&t);
-	struct rf_plan plan;
-	plan_of(&t, &plan);
-	struct rf_cover_watch w;
-	struct rf_error e = {0};
-	assert_int_equal(rf_cover_watch_start(&w, &plan, true, &e), 0);
-	assert_int_equal(rmdir(t.hooks), 0);
-	assert_true(rf_cover_watch_check(&w));
-	assert_non_null(strstr(w.lost, "protected:.git/hooks"));
-	rf_cover_watch_free(&w);
-	rf_plan_free(&plan);
-	rm_tree(&t);
+	struct fixture f;
+	start(&f);
+	assert_int_equal(rmdir(f.t.hooks), 0);
+	assert_true(rf_cover_watch_check(&f.w));
+	assert_non_null(strstr(f.w.lost, "protected:.git/hooks"));
+	finish(&f);
 }
 
 static void test_nothing_to_watch(void **state)

@@ -70,7 +70,8 @@ static void die_if(int rc, struct rf_error *e)
 static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode mode)
 {
 	struct rf_error e = {0};
-	/* resource limits first: everything after inherits them */
+	/* resource limits first: everything after inherits them (but see
+	 * rf_limits_apply_data below) */
 	if (a->limits)
 		die_if(rf_limits_apply_self(a->limits, &e), &e);
 	step(a, "dropping all capabilities and the bounding set");
@@ -115,6 +116,11 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 	} else if (a->exec_allow) {
 		rf_child_die(0, "Landlock is unavailable: the tool list of plan/review mode cannot be enforced");
 	}
+
+	/* the memory limit once the Landlock rules are built, before the
+	 * filter: the command inherits it all the same */
+	if (a->limits)
+		die_if(rf_limits_apply_data(a->limits, &e), &e);
 
 	step(a, "loading the seccomp filter");
 	if (a->notify_sock >= 0) {

@@ -393,6 +393,11 @@ int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e)
 		if (setrlimit(RLIMIT_NPROC, &rl) < 0)
 			return rf_fail(e, errno, "cannot set the process limit (RLIMIT_NPROC %lu)", lr->nproc);
 	}
+	return 0;
+}
+
+int rf_limits_apply_data(const struct rf_limits_run *lr, struct rf_error *e)
+{
 	if (lr->data_bytes) {
 		struct rlimit rl = {lr->data_bytes, lr->data_bytes};
 		if (setrlimit(RLIMIT_DATA, &rl) < 0)

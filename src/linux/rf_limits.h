@@ -72,8 +72,13 @@ int rf_limits_attach(struct rf_limits_run *lr, pid_t child, struct rf_error *e);
  * host's /proc still in view: the namespace's own kernel.pid_max. */
 int rf_limits_apply_pidns(const struct rf_limits_run *lr, struct rf_error *e);
 
-/* Sandbox side, before no_new_privs: the rlimits. Returns -1 with *e. */
+/* Sandbox side, before Landlock (which keeps /proc read-only): the OOM
+ * score and the process limit. Returns -1 with *e. */
 int rf_limits_apply_self(const struct rf_limits_run *lr, struct rf_error *e);
+/* Sandbox side, after the Landlock rules are built (that takes memory a
+ * small limit would refuse pid 1, an ASan build's above all) and before the
+ * seccomp filter: the per-process memory limit. Returns -1 with *e. */
+int rf_limits_apply_data(const struct rf_limits_run *lr, struct rf_error *e);
 
 /* Milliseconds until the deadline for poll() (-1: none; 0: expired). These
  * and rf_limits_kill() take NULL for "no limits". */

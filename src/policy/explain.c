@@ -218,7 +218,19 @@ int rf_explain_path(const rf_policy *p, const char *path, struct rf_explanation 
 		for (size_t i = 0; i < p->hidden.n && !h; i++)
 			if (rf_path_is_within(where, p->hidden.v[i].path))
 				h = &p->hidden.v[i];
-		if (h)
+		bool carved = false;
+		for (size_t i = 0; i < plan.landlock_hidden.n && !carved; i++)
+			carved = rf_path_is_within(where, plan.landlock_hidden.v[i]) &&
+				 !rf_plan_beneath_writable(&plan, plan.landlock_hidden.v[i]);
+		if (h && carved) {
+			/* no rule of the sandbox's Landlock layer reaches it (landlock.c) */
+			x->read = x->write = false;
+			say(x->rule, sizeof x->rule, "hidden:%s", h->spec);
+			say(x->source, sizeof x->source, "%s", h->source);
+			say(x->detail, sizeof x->detail,
+			    "does not exist; if it appears during the run, Landlock keeps it unreadable, and a run that "
+			    "starts with it covers it with an empty, unreadable mount");
+		} else if (h)
 			say(x->detail, sizeof x->detail, "does not exist; hidden:%s (%s) would cover it if it did%s", h->spec,
 			    h->source,
 			    x->write ? ", but a path that is missing when the sandbox starts is not covered: the command may "

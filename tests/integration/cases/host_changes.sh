@@ -157,3 +157,15 @@ t_host_hidden_workspace_file_replaced_stops_the_run() {
 	expect_not_out "NEW-ENV-SECRET" "the new secret"
 	expect_not_out "END" "the command did not go on"
 }
+
+t_explain_missing_hidden_path_is_denied() {
+	_home_outside_tmp || { _fail "cannot make a home in /var/tmp"; return; }
+	local out
+	out=$(cd "$WS" && HOME="$BG_HOME" "$RINGFENCE" explain "$BG_HOME/.pgpass" 2>&1)
+	local neighbour
+	neighbour=$(cd "$WS" && HOME="$BG_HOME" "$RINGFENCE" explain "$BG_HOME/notes.txt" 2>&1)
+	rm -rf "$BG_HOME"
+	case "$out" in *"read     denied"*"hidden:~/.pgpass"*) ;; *) _fail "explain of a missing hidden path: [$out]" ;; esac
+	case "$out" in *"Landlock keeps it unreadable"*) ;; *) _fail "explain says why: [$out]" ;; esac
+	case "$neighbour" in *"read     allowed"*) ;; *) _fail "a missing ordinary home file: [$neighbour]" ;; esac
+}

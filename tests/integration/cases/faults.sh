@@ -207,19 +207,22 @@ t_stale_placeholder_temporaries_removed() {
 }
 
 t_full_disk_fails_visibly() {
-	# the workspace (and the result file) on a filesystem with no space left
-	if ! is_root; then
-		echo "    # (as $(id -un): cannot mount a small filesystem to fill)" >&2
-		return 0
-	fi
+	# the workspace (and the result file) on a filesystem with no space left;
+	# an unprivileged caller mounts it in a user and mount namespace of its
+	# own (unshare -Urm), where ringfence then runs
 	local d; d=$(mktemp -d "$RF_TEST_TMP/full.XXXXXX")
-	mount -t tmpfs -o size=1m,mode=0777 tmpfs "$d" || { _fail "cannot mount a tmpfs"; return 0; }
-	mkdir "$d/ws"
-	dd if=/dev/zero of="$d/fill" bs=64k 2>/dev/null
-	(cd "$d/ws" && HOME="$FAKE_HOME" "$RINGFENCE" run --result "$d/result.json" -- sh -c 'echo data > out.txt' \
-		>"$RF_TEST_TMP/full.out" 2>&1 </dev/null)
+	chmod 755 "$d"
+	local run="mount -t tmpfs -o size=1m,mode=0777 tmpfs '$d' || exit 99
+		mkdir '$d/ws'; dd if=/dev/zero of='$d/fill' bs=64k 2>/dev/null
+		cd '$d/ws' && HOME='$FAKE_HOME' '$RINGFENCE' run --result '$d/result.json' -- sh -c 'echo data > out.txt'
+		rc=\$?; umount '$d' 2>/dev/null; exit \$rc"
+	if is_root; then
+		sh -c "$run" >"$RF_TEST_TMP/full.out" 2>&1 </dev/null
+	else
+		unshare -Urm sh -c "$run" >"$RF_TEST_TMP/full.out" 2>&1 </dev/null
+	fi
 	RC=$? OUT="" ERR=$(cat "$RF_TEST_TMP/full.out")
-	umount "$d"
+	[ "$RC" = 99 ] && { _fail "cannot mount a small tmpfs: $ERR"; return 0; }
 	expect_denied "a write to a full workspace fails in the command"
 	expect_err "No space left on device" "the command says so"
 	expect_err "ringfence: cannot write the result: No space left on device" "ringfence says the result is lost"

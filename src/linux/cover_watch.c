@@ -28,18 +28,16 @@ static bool is_bind(enum rf_plan_kind k)
 	return k == RF_PLAN_BIND_RO || k == RF_PLAN_BIND_RW;
 }
 
-/* The entry whose mount holds `path` (the deepest one above it), or NULL. */
+/* The entry whose mount holds `path`: the plan's verdict on its parent
+ * (the deepest entry above it), or NULL. */
 static const struct rf_plan_entry *holder(const struct rf_plan *plan, const char *path)
 {
-	const struct rf_plan_entry *best = NULL;
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct rf_plan_entry *en = &plan->v[i];
-		if (en->kind == RF_PLAN_SYMLINK || strcmp(en->path, path) == 0 || !rf_path_is_within(path, en->path))
-			continue;
-		if (!best || strlen(en->path) > strlen(best->path))
-			best = en;
-	}
-	return best;
+	cleanup_free char *parent = rf_xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	if (!slash || !slash[1])
+		return NULL; /* "/" itself, or not a path the plan holds */
+	slash[slash == parent ? 1 : 0] = '\0';
+	return rf_plan_lookup(plan, parent).entry;
 }
 
 static bool has_protected_beneath(const struct rf_plan *plan, const char *path)

@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,6 +47,29 @@ WORKLOADS = {
 
 def now():
     return time.perf_counter()
+
+
+def wait_exact(p, timeout):
+    """Wait for p in a blocking waitpid, so the time of its exit is seen when
+    it happens; return True if it exited, False if it was killed at the
+    timeout. Popen.wait(timeout=...) polls with sleeps that double from 1 ms
+    to 50 ms, which rounds every measured time up to 1, 3, 7, 15, 31, 63,
+    113, 163, 213... ms: that put all tools of a workload on the same step
+    (every exec200 at 164.9 or 214.7 ms) until 2026-12-02."""
+    timed_out = threading.Event()
+
+    def kill():
+        timed_out.set()
+        p.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        p.wait()
+    finally:
+        timer.cancel()
+    return not timed_out.is_set()
 
 
 def first_line(text):
@@ -292,11 +316,7 @@ class Runner:
                                  stdout=subprocess.DEVNULL, stderr=self.errf)
         except OSError as e:
             return 127, 0.0, str(e)
-        try:
-            p.wait(timeout=timeout or self.timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        if not wait_exact(p, timeout or self.timeout):
             return 124, now() - t0, "timed out after %ss" % (timeout or self.timeout)
         dt = now() - t0
         self.last_cpu = self.children_cpu() - cpu0
@@ -311,31 +331,34 @@ class Runner:
         exited, first error line)."""
         full = tool.wrap(argv, cwd)
         env = self.env_for(tool)
+        errs = [tempfile.TemporaryFile() for _ in range(n)]
         t0 = now()
         procs = []
         try:
-            for _ in range(n):
+            for i in range(n):
                 procs.append(subprocess.Popen(full, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+                                              stdout=subprocess.DEVNULL, stderr=errs[i]))
         except OSError as e:
             for p in procs:
                 p.kill()
+                p.wait()
             return n, 0.0, str(e)
         deadline = t0 + (timeout or self.timeout)
         failed, msg = 0, ""
-        for p in procs:
-            try:
-                _, e = p.communicate(timeout=max(0.1, deadline - now()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                _, e = p.communicate()
+        for p, err in zip(procs, errs):
+            # blocking waits (wait_exact): the last exit is seen when it happens
+            if not wait_exact(p, max(0.1, deadline - now())):
                 failed += 1
                 msg = msg or "timed out"
                 continue
             if p.returncode != 0:
                 failed += 1
-                msg = msg or error_line(e.decode(errors="replace")) or "exit %d" % p.returncode
-        return failed, now() - t0, msg
+                err.seek(0)
+                msg = msg or error_line(err.read().decode(errors="replace")) or "exit %d" % p.returncode
+        dt = now() - t0
+        for err in errs:
+            err.close()
+        return failed, dt, msg
 
     def rss(self, tool, cwd, tmpdir):
         """Return (rc, peak_kib, tree_kib, msg).

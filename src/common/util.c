@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,30 @@ char *rf_path_join(const char *a, const char *b)
 	if (!*b)
 		return al ? rf_xasprintf("%.*s", (int)al, a) : rf_xstrdup("/");
 	return rf_xasprintf("%.*s/%s", (int)al, a, b);
+}
+
+/* glibc's realpath(3) walks the path itself, a readlink(2) per component:
+ * eight for a path under a deep home, some 570 for one run's plan, most of
+ * plan building's system calls. The kernel's own walk (open O_PATH, which
+ * needs the same search permission and follows the same links) and the
+ * name it keeps for what it found (/proc/self/fd/N) give the same answer.
+ * Whatever /proc cannot show faithfully (no /proc, a name too long, an
+ * unlinked file's " (deleted)", a place outside our root) goes to
+ * realpath(3) to decide. */
+char *rf_realpath(const char *path)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return NULL; /* ENOENT, ENOTDIR, EACCES, ELOOP: what realpath says */
+	char link[32], buf[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof buf);
+	close(fd);
+	static const char deleted[] = " (deleted)";
+	if (n <= 0 || (size_t)n >= sizeof buf || buf[0] != '/' ||
+	    ((size_t)n >= sizeof deleted - 1 && memcmp(buf + n - (sizeof deleted - 1), deleted, sizeof deleted - 1) == 0))
+		return realpath(path, NULL);
+	return rf_xstrndup(buf, (size_t)n);
 }
 
 double rf_now(void)

@@ -98,6 +98,9 @@ char *rf_path_normalize(const char *path);
 bool rf_path_is_within(const char *path, const char *root);
 /* Join two path pieces with exactly one '/'. */
 char *rf_path_join(const char *a, const char *b);
+/* realpath(path, NULL), the same answer and errno, in three system calls
+ * whatever the depth (see util.c). */
+char *rf_realpath(const char *path);
 
 /* Monotonic clock in seconds. */
 double rf_now(void);

@@ -147,7 +147,7 @@ int rf_exec_tools_resolve(struct rf_exec_tools *t, const struct rf_tool_list *li
 		const struct rf_tool *tool = &list->v[i];
 		bool asked = strcmp(tool->source, "default") != 0; /* missing defaults are simply absent */
 		cleanup_free char *found = find_program(tool->program, path, plan);
-		cleanup_free char *real = found ? realpath(found, NULL) : NULL;
+		cleanup_free char *real = found ? rf_realpath(found) : NULL;
 		struct stat st;
 		if (!real || stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
 			if (asked)
@@ -178,7 +178,7 @@ int rf_exec_tools_resolve(struct rf_exec_tools *t, const struct rf_tool_list *li
 			continue;
 		bool script;
 		cleanup_free char *interp = interpreter_of(t->program[i], &script);
-		cleanup_free char *ireal = interp ? realpath(interp, NULL) : NULL;
+		cleanup_free char *ireal = interp ? rf_realpath(interp) : NULL;
 		if (script && (!ireal || !is_tool_program(t, ireal))) {
 			rf_strv_push_take(&t->warnings,
 					  rf_xasprintf("tool \"%s\" (%s): %s is a script for %s, which is not a tool; not allowed",
@@ -194,7 +194,7 @@ int rf_exec_tools_resolve(struct rf_exec_tools *t, const struct rf_tool_list *li
 			/* the loader of a loader: none on Linux, but be exact */
 			bool s2;
 			cleanup_free char *i2 = interpreter_of(ireal, &s2);
-			cleanup_free char *i2real = i2 ? realpath(i2, NULL) : NULL;
+			cleanup_free char *i2real = i2 ? rf_realpath(i2) : NULL;
 			if (i2real && !s2 && !writable_place(plan, i2real))
 				allow_exec(t, i2real);
 		}

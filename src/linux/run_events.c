@@ -43,7 +43,7 @@ int rf_run_events_started(struct rf_events *ev, const rf_policy *p, const struct
 {
 	const char *sink = rf_events_sink_path(ev);
 	if (sink && plan) {
-		cleanup_free char *real = realpath(sink, NULL);
+		cleanup_free char *real = rf_realpath(sink);
 		struct rf_plan_verdict v = real ? rf_plan_lookup(plan, real) : (struct rf_plan_verdict){0};
 		/* only a bound host tree is the host's file (/tmp and caches are private) */
 		if (v.entry && v.entry->kind == RF_PLAN_BIND_RW)

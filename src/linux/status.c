@@ -274,7 +274,7 @@ json_t *rf_status_build(const rf_policy *p, const struct rf_probe *pr)
 
 	cleanup_free char *cwd = getcwd(NULL, 0);
 	const char *ws = p->workspace ? p->workspace : cwd;
-	cleanup_free char *wsreal = ws ? realpath(ws, NULL) : NULL;
+	cleanup_free char *wsreal = ws ? rf_realpath(ws) : NULL;
 	json_object_set_new(o, "workspace", json_pack("{s:s, s:s}", "path", wsreal ? wsreal : ws ? ws : "?", "source",
 						      p->workspace ? rf_setting_source(p, RF_SET_WORKSPACE) : "current directory"));
 

@@ -72,7 +72,7 @@ static char *resolve_config_path(const struct actx *c, const char *spec, bool re
 	char *abs = rf_policy_expand_path(spec, c->p->home, c->l->base_dir, &ignored);
 	if (!abs || !resolve_links)
 		return abs;
-	char *real = realpath(abs, NULL);
+	char *real = rf_realpath(abs);
 	if (real) {
 		free(abs);
 		return real;
@@ -83,7 +83,7 @@ static char *resolve_config_path(const struct actx *c, const char *spec, bool re
 static bool within_any(const char *path, const struct rf_path_rules *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		cleanup_free char *real = realpath(r->v[i].path, NULL);
+		cleanup_free char *real = rf_realpath(r->v[i].path);
 		if (rf_path_is_within(path, real ? real : r->v[i].path))
 			return true;
 	}
@@ -240,7 +240,7 @@ static int check_limit(const struct actx *c, const struct rf_cfg_limit *l, doubl
 static int check_paths_narrow(const struct actx *c, const struct rf_cfg_strs *strs, const char *key, bool read_only)
 {
 	const rf_policy *p = c->p;
-	cleanup_free char *ws = c->l->base_dir ? realpath(c->l->base_dir, NULL) : NULL;
+	cleanup_free char *ws = c->l->base_dir ? rf_realpath(c->l->base_dir) : NULL;
 	for (size_t i = 0; i < strs->n; i++) {
 		cleanup_free char *path = resolve_config_path(c, strs->v[i], true);
 		if (!path)
@@ -254,7 +254,7 @@ static int check_paths_narrow(const struct actx *c, const struct rf_cfg_strs *st
 						  : "it lies outside the workspace and the global writable roots");
 		if (read_only) {
 			for (size_t k = 0; k < p->hidden.n; k++) {
-				cleanup_free char *h = realpath(p->hidden.v[k].path, NULL);
+				cleanup_free char *h = rf_realpath(p->hidden.v[k].path);
 				if (rf_path_is_within(path, h ? h : p->hidden.v[k].path)) {
 					char global[600];
 					snprintf(global, sizeof global, "it lies in hidden path %s, %s", p->hidden.v[k].spec,
@@ -669,7 +669,7 @@ bool rf_config_trusts(const struct rf_config_layer *global, const char *workspac
 		cleanup_free char *abs = rf_policy_expand_path(global->trusted_workspaces.v[i], home, NULL, &ignored);
 		if (!abs)
 			continue;
-		cleanup_free char *real = realpath(abs, NULL);
+		cleanup_free char *real = rf_realpath(abs);
 		if (strcmp(real ? real : abs, workspace) == 0) {
 			*source = rf_config_source(global->file, global->trusted_workspaces.pos[i]);
 			return true;

@@ -228,7 +228,7 @@ static void sort_and_dedupe(struct rf_plan *plan)
 /* realpath() that tolerates a missing path (returns NULL, errno set). */
 static char *resolve(const char *path)
 {
-	return realpath(path, NULL);
+	return rf_realpath(path);
 }
 
 /* Where a missing PATH would be: its deepest existing ancestor resolved,
@@ -241,7 +241,7 @@ static char *resolve_missing(const char *path)
 	if (!slash || slash == parent)
 		return rf_xstrdup(path);
 	*slash = '\0';
-	cleanup_free char *rp = realpath(parent, NULL);
+	cleanup_free char *rp = rf_realpath(parent);
 	if (!rp) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return NULL;

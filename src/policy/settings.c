@@ -325,7 +325,7 @@ int rf_policy_load_config(rf_policy *p, const struct rf_config_options *o, struc
 	const char *ws_spec = p->workspace ? p->workspace : cwd;
 	if (!ws_spec)
 		return rf_fail(e, errno, "cannot determine the workspace (current directory)");
-	cleanup_free char *ws = realpath(ws_spec, NULL);
+	cleanup_free char *ws = rf_realpath(ws_spec);
 	if (!ws)
 		return rf_fail(e, errno, "cannot use workspace %s", ws_spec);
 

@@ -7,6 +7,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -80,6 +85,70 @@ static void test_fail(void **state)
 	assert_true(strlen(e.msg) < sizeof e.msg);
 }
 
+/* rf_realpath() says what realpath(3) says: the same name, or NULL with the
+ * same errno. */
+static void check_realpath(const char *path)
+{
+	errno = 0;
+	char *want = realpath(path, NULL);
+	int want_err = errno;
+	errno = 0;
+	char *got = rf_realpath(path);
+	int got_err = errno;
+	if (!want) {
+		if (got)
+			fail_msg("%s: rf_realpath gave %s, realpath failed (%s)", path, got, strerror(want_err));
+		assert_int_equal(got_err, want_err);
+		return;
+	}
+	if (!got)
+		fail_msg("%s: rf_realpath failed (%s), realpath gave %s", path, strerror(got_err), want);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+}
+
+static void test_realpath(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rf-unit-realpath.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char p[PATH_MAX], q[PATH_MAX];
+#define AT(name) (snprintf(p, sizeof p, "%s/%s", dir, name), p)
+	assert_int_equal(mkdir(AT("d"), 0755), 0);
+	assert_int_equal(mkdir(AT("d/e"), 0755), 0);
+	int fd = open(AT("d/e/file"), O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(q, sizeof q, "%s/d", dir);
+	assert_int_equal(symlink(q, AT("abs")), 0);      /* absolute link to a dir */
+	assert_int_equal(symlink("d/e", AT("rel")), 0);  /* relative link */
+	assert_int_equal(symlink("nowhere", AT("dangling")), 0);
+	assert_int_equal(symlink("loop", AT("loop")), 0);
+	assert_int_equal(mkdir(AT("deleted (deleted)"), 0755), 0); /* a name /proc could not tell from an unlinked file */
+	const char *cases[] = {
+		"d", "d/e/file", "abs", "abs/e/file", "rel/file", "rel/../e/./file", "d//e///file/",
+		"d/e/file/", "d/e/file/x", "missing", "d/missing/x", "dangling", "loop", "loop/x",
+		"abs/..", "deleted (deleted)", "",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		check_realpath(cases[i][0] ? AT(cases[i]) : "");
+	check_realpath("/");
+	check_realpath("/proc/self");
+	check_realpath(".");
+	check_realpath("relative/missing");
+	/* a directory we cannot search: realpath and open(O_PATH) are refused alike */
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(AT("d"), 0600), 0);
+		check_realpath(AT("d/e/file"));
+		assert_int_equal(chmod(AT("d"), 0755), 0);
+	}
+#undef AT
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_strv(void **state)
 {
 	(void)state;
@@ -96,7 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize), cmocka_unit_test(test_within), cmocka_unit_test(test_join),
-		cmocka_unit_test(test_fail),      cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_fail),      cmocka_unit_test(test_strv), cmocka_unit_test(test_realpath),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

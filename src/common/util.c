@@ -320,6 +320,23 @@ char *rf_realpath(const char *path)
 	return rf_xstrndup(buf, (size_t)n);
 }
 
+int rf_loadavg_runnable(const char *line)
+{
+	const char *p = line;
+	for (int field = 0; field < 3; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	char *end;
+	errno = 0;
+	long n = strtol(p, &end, 10);
+	if (end == p || *end != '/' || errno || n < 0 || n > 1000000000L)
+		return -1;
+	return (int)n;
+}
+
 double rf_now(void)
 {
 	struct timespec ts;

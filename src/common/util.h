@@ -102,6 +102,10 @@ char *rf_path_join(const char *a, const char *b);
  * whatever the depth (see util.c). */
 char *rf_realpath(const char *path);
 
+/* The runnable tasks in a /proc/loadavg line ("0.52 0.58 0.59 3/467 1234":
+ * 3), or -1 if the line is not of that form. */
+int rf_loadavg_runnable(const char *line);
+
 /* Monotonic clock in seconds. */
 double rf_now(void);
 

@@ -1008,7 +1008,7 @@ int rf_run(const rf_policy *p, const struct rf_run_options *o, struct rf_run_res
 		.ph = {.lock_fd = -1},
 		.pty = {.master = -1, .slave = -1},
 		.err_p = {-1, -1}, .sync_p = {-1, -1}, .status_p = {-1, -1}, .notify_sk = {-1, -1},
-		.notifier = {.fd = -1, .root_fd = -1},
+		.notifier = {.fd = -1, .root_fd = -1, .loadavg_fd = -1},
 		.limits = {.janitor = -1, .janitor_fd = -1},
 		.covers = {.fd = -1},
 		.sigfd = -1,

@@ -39,6 +39,9 @@ struct rf_notifier {
 	size_t n_covers;
 	const rf_policy *policy;    /* for the rule of read-only mode (sandbox_mode or plan/review) */
 	unsigned long handled, answered; /* notifications; those answered with an errno by us */
+	bool sync_wake;             /* the kernel takes SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6) */
+	bool sync_on;               /* ...and it is set now (see answer() in supervisor.c) */
+	int loadavg_fd;             /* /proc/loadavg, for the number of runnable tasks */
 	/* plan/review mode: the tools execve is checked against (notify_exec.c);
 	 * NULL = execve is not sent to the listener */
 	const struct rf_exec_tools *exec;

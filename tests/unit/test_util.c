@@ -149,6 +149,24 @@ static void test_realpath(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void test_loadavg(void **state)
+{
+	(void)state;
+	assert_int_equal(rf_loadavg_runnable("0.52 0.58 0.59 3/467 1234\n"), 3);
+	assert_int_equal(rf_loadavg_runnable("12.00 9.10 8.00 1/81 99"), 1);
+	assert_int_equal(rf_loadavg_runnable("0.00 0.00 0.00 0/5 1"), 0);
+	assert_int_equal(rf_loadavg_runnable("0.00 0.00 0.00 x/5 1"), -1);
+	assert_int_equal(rf_loadavg_runnable("0.00 0.00 0.00 35 1"), -1);
+	assert_int_equal(rf_loadavg_runnable("0.00 0.00"), -1);
+	assert_int_equal(rf_loadavg_runnable(""), -1);
+	assert_int_equal(rf_loadavg_runnable("0.00 0.00 0.00 -2/5 1"), -1);
+	/* the machine's own, whatever it says now */
+	char buf[128];
+	ssize_t n = rf_read_file("/proc/loadavg", buf, sizeof buf);
+	if (n > 0)
+		assert_true(rf_loadavg_runnable(buf) >= 1); /* this test is running */
+}
+
 static void test_strv(void **state)
 {
 	(void)state;
@@ -165,7 +183,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize), cmocka_unit_test(test_within), cmocka_unit_test(test_join),
-		cmocka_unit_test(test_fail),      cmocka_unit_test(test_strv), cmocka_unit_test(test_realpath),
+		cmocka_unit_test(test_fail),      cmocka_unit_test(test_strv), cmocka_unit_test(test_realpath), cmocka_unit_test(test_loadavg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

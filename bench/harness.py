@@ -342,6 +342,8 @@ class Runner:
             for p in procs:
                 p.kill()
                 p.wait()
+            for err in errs:
+                err.close()
             return n, 0.0, str(e)
         deadline = t0 + (timeout or self.timeout)
         failed, msg = 0, ""

@@ -225,12 +225,6 @@ static void sort_and_dedupe(struct rf_plan *plan)
 	plan->n = o;
 }
 
-/* realpath() that tolerates a missing path (returns NULL, errno set). */
-static char *resolve(const char *path)
-{
-	return rf_realpath(path);
-}
-
 /* Where a missing PATH would be: its deepest existing ancestor resolved,
  * the rest appended (a symlinked ~/.config puts ~/.config/gh where it
  * points). NULL when not even "/" resolves. */
@@ -286,7 +280,7 @@ static char *read_gitdir_file(const char *dotgit, const char *base)
 	char *v = buf + 8;
 	v[strcspn(v, "\r\n")] = '\0';
 	cleanup_free char *abs = v[0] == '/' ? rf_xstrdup(v) : rf_path_join(base, v);
-	return resolve(abs);
+	return rf_realpath(abs);
 }
 
 /* The common git dir of a linked worktree's git dir G (G/commondir). */
@@ -298,7 +292,7 @@ static char *read_commondir(const char *gitdir)
 		return NULL;
 	buf[strcspn(buf, "\r\n")] = '\0';
 	cleanup_free char *abs = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(gitdir, buf);
-	return resolve(abs);
+	return rf_realpath(abs);
 }
 
 /* What a missing file must hold for git to read it as if it were absent:
@@ -442,7 +436,7 @@ static bool is_plan_root(const struct rf_plan *plan, const struct rf_policy *p, 
 	if (strcmp(dir, plan->workspace) == 0)
 		return true;
 	for (size_t i = 0; i < p->writable_roots.n; i++) {
-		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		cleanup_free char *real = rf_realpath(p->writable_roots.v[i].path);
 		if (real && strcmp(real, dir) == 0)
 			return true;
 	}
@@ -459,7 +453,7 @@ static char *worktree_tree(const char *admin, const char *gf)
 		return NULL;
 	buf[strcspn(buf, "\r\n")] = '\0';
 	cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
-	cleanup_free char *dotgit = resolve(named);
+	cleanup_free char *dotgit = rf_realpath(named);
 	if (!dotgit || !worktree_points_back(dotgit, admin))
 		return NULL;
 	char *slash = strrchr(dotgit, '/');
@@ -613,7 +607,7 @@ static char *read_core_worktree(const char *gitdir)
 		for (size_t n = strlen(v); n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
 			v[n - 1] = '\0';
 		cleanup_free char *abs = v[0] == '/' ? rf_xstrdup(v) : rf_path_join(gitdir, v);
-		return resolve(abs);
+		return rf_realpath(abs);
 	}
 	return NULL;
 }
@@ -643,7 +637,7 @@ static bool git_dir_is_roots(const char *root, const char *dotgit, const char *a
 			return false;
 		buf[strcspn(buf, "\r\n")] = '\0';
 		cleanup_free char *named = buf[0] == '/' ? rf_xstrdup(buf) : rf_path_join(admin, buf);
-		cleanup_free char *back = resolve(named);
+		cleanup_free char *back = rf_realpath(named);
 		return back && strcmp(back, dotgit) == 0;
 	}
 	cleanup_free char *wt = read_core_worktree(admin);
@@ -658,7 +652,7 @@ static bool in_a_writable_root(const struct rf_plan *plan, const struct rf_polic
 	if (rf_path_is_within(path, plan->workspace))
 		return true;
 	for (size_t i = 0; i < p->writable_roots.n; i++) {
-		cleanup_free char *real = resolve(p->writable_roots.v[i].path);
+		cleanup_free char *real = rf_realpath(p->writable_roots.v[i].path);
 		if (real && rf_path_is_within(path, real))
 			return true;
 	}
@@ -1222,7 +1216,7 @@ static int guard_home(struct rf_plan *plan, const struct rf_policy *p, const cha
 	}
 	for (size_t i = 0; !root && i < p->writable_roots.n; i++) {
 		free(real);
-		real = resolve(p->writable_roots.v[i].path);
+		real = rf_realpath(p->writable_roots.v[i].path);
 		if (real && rf_path_is_within(home, real)) {
 			what = "writable root";
 			root = real;
@@ -1233,7 +1227,7 @@ static int guard_home(struct rf_plan *plan, const struct rf_policy *p, const cha
 		/* a writable root inside the home is the user's explicit grant;
 		 * say it when it is configuration */
 		for (size_t i = 0; i < p->writable_roots.n; i++) {
-			cleanup_free char *r = resolve(p->writable_roots.v[i].path);
+			cleanup_free char *r = rf_realpath(p->writable_roots.v[i].path);
 			if (!r || !rf_path_is_within(r, home) || strcmp(r, home) == 0)
 				continue;
 			const char *first = r + strlen(home) + 1;
@@ -1311,7 +1305,7 @@ static int guard_home(struct rf_plan *plan, const struct rf_policy *p, const cha
 		/* a symlinked dotfile (a dotfile manager's): the link cannot be
 		 * replaced (nothing new in the home), its target must not be
 		 * rewritten either */
-		cleanup_free char *target = resolve(full);
+		cleanup_free char *target = rf_realpath(full);
 		struct stat tst;
 		if (!target || stat(target, &tst) < 0 || (!S_ISDIR(tst.st_mode) && !S_ISREG(tst.st_mode)) ||
 		    !in_a_writable_root(plan, p, target))
@@ -1346,7 +1340,7 @@ static int guard_homes(struct rf_plan *plan, const struct rf_policy *p, struct r
 	struct passwd *pw = getpwuid(getuid());
 	if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0)
 		return 0;
-	cleanup_free char *real = resolve(pw->pw_dir);
+	cleanup_free char *real = rf_realpath(pw->pw_dir);
 	if (!real || !is_dir_path(real) || (plan->home && strcmp(real, plan->home) == 0))
 		return 0;
 	return guard_home(plan, p, real, e);
@@ -1458,7 +1452,7 @@ static void add_system(struct rf_plan *plan, const struct rf_policy *p)
 	/* /etc/resolv.conf often points into /run (systemd-resolved): with the
 	 * network on, bring that one file back. */
 	if (p->network != RF_NET_OFFLINE) {
-		cleanup_free char *rc = resolve("/etc/resolv.conf");
+		cleanup_free char *rc = rf_realpath("/etc/resolv.conf");
 		if (rc && rf_path_is_within(rc, "/run"))
 			add(plan, RF_PLAN_BIND_RO, rc, "network:resolv.conf", "default", false);
 	}
@@ -1472,7 +1466,7 @@ static char *sandbox_could_write(const struct rf_plan *plan, const struct rf_pol
 	if (plan->workspace && rf_path_is_within(dir, plan->workspace))
 		return rf_xstrdup(plan->workspace);
 	for (size_t i = 0; i < p->writable_roots.n; i++) {
-		char *real = resolve(p->writable_roots.v[i].path);
+		char *real = rf_realpath(p->writable_roots.v[i].path);
 		if (real && rf_path_is_within(dir, real))
 			return real;
 		free(real);
@@ -1585,14 +1579,14 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 	const char *ws_spec = p->workspace ? p->workspace : cwd;
 	if (!ws_spec)
 		return rf_fail(e, errno, "cannot determine the workspace (current directory)");
-	plan->workspace = resolve(ws_spec);
+	plan->workspace = rf_realpath(ws_spec);
 	if (!plan->workspace)
 		return rf_fail(e, errno, "cannot use workspace %s", ws_spec);
 	if (!is_dir_path(plan->workspace))
 		return rf_fail(e, ENOTDIR, "cannot use workspace %s", ws_spec);
 	const char *home = h && h->home ? h->home : p->home;
 	if (home)
-		plan->home = resolve(home);
+		plan->home = rf_realpath(home);
 
 	if (p->sandbox_mode == RF_SANDBOX_DANGER_FULL_ACCESS) {
 		add(plan, RF_PLAN_BIND_RW, "/", "danger-full-access", "sandbox_mode", true);
@@ -1627,7 +1621,7 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 	 * where it points). Missing ones need no cover. */
 	for (size_t i = 0; i < p->hidden.n; i++) {
 		const struct rf_path_rule *r = &p->hidden.v[i];
-		cleanup_free char *real = resolve(r->path);
+		cleanup_free char *real = rf_realpath(r->path);
 		cleanup_free char *spec = r->spec[0] == '~' ? rf_xstrdup(r->spec) : home_spec(plan, r->path);
 		cleanup_free char *rule = rf_xasprintf("hidden:%s", spec);
 		if (!real) {

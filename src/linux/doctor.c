@@ -111,7 +111,7 @@ static void check_userns(struct rf_doctor *d)
 			 root ? "root" : "this user");
 	else {
 		char why[200];
-		rf_probe_userns_reason(self, why, sizeof why);
+		rf_probe_userns_reason(self, true, why, sizeof why);
 		snprintf(c->detail, sizeof c->detail, "%s cannot: %s; ringfence falls back to Landlock + seccomp only",
 			 root ? "root" : "this user", why);
 		c->level = RF_DOCTOR_FAIL;

@@ -23,9 +23,34 @@ static long read_long(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-void rf_probe_userns_reason(int clone_errno, char *buf, size_t len)
+/* The namespaces run asks clone() for, tried with unshare() in a child. */
+static int probe_userns(unsigned long flags)
 {
-	if (read_long("/proc/sys/user/max_user_namespaces") == 0)
+	pid_t pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0)
+		_exit(unshare((int)flags) == 0 ? 0 : (errno & 0xff));
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EINVAL;
+}
+
+void rf_probe_userns_reason(int clone_errno, bool with_netns, char *buf, size_t len)
+{
+	/* the same clone without a network namespace working: that one it was
+	 * (its limit may be set in an enclosing user namespace, where this
+	 * one's sysctl does not show it) */
+	if (with_netns && probe_userns(RF_NS_FLAGS_BASE) == 0) {
+		if (read_long("/proc/sys/user/max_net_namespaces") == 0)
+			snprintf(buf, len, "network namespaces disabled by user.max_net_namespaces=0");
+		else
+			snprintf(buf, len, "cannot create network namespace: %s%s", strerror(clone_errno),
+				 clone_errno == ENOSPC ? " (user.max_net_namespaces reached, here or in an enclosing user namespace)"
+						       : "");
+	} else if (read_long("/proc/sys/user/max_user_namespaces") == 0)
 		snprintf(buf, len, "user namespaces disabled by user.max_user_namespaces=0");
 	else if (read_long("/proc/sys/kernel/unprivileged_userns_clone") == 0)
 		snprintf(buf, len, "unprivileged user namespaces disabled by kernel.unprivileged_userns_clone=0");
@@ -50,28 +75,13 @@ static bool probe_seccomp(void)
 	       syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
-/* The namespaces run asks clone() for, tried with unshare() in a child. */
-static int probe_userns(unsigned long flags)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return errno;
-	if (pid == 0)
-		_exit(unshare((int)flags) == 0 ? 0 : (errno & 0xff));
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : EINVAL;
-}
-
 void rf_probe_kernel(struct rf_probe *pr, bool with_netns)
 {
 	memset(pr, 0, sizeof *pr);
 	int err = probe_userns(RF_NS_FLAGS_BASE | (with_netns ? CLONE_NEWNET : 0));
 	pr->userns = err == 0;
 	if (!pr->userns)
-		rf_probe_userns_reason(err, pr->userns_reason, sizeof pr->userns_reason);
+		rf_probe_userns_reason(err, with_netns, pr->userns_reason, sizeof pr->userns_reason);
 	pr->landlock_abi = rf_landlock_abi();
 	pr->seccomp = probe_seccomp();
 	pr->seccomp_notify = pr->seccomp && probe_seccomp_notify();

@@ -139,6 +139,7 @@ struct supervisor {
 	bool events_stopped;
 	struct rf_cover_watch *covers; /* NULL: nothing watched */
 	bool cover_lost;
+	bool until_report; /* stop at init's report, before init is reaped */
 };
 
 /* --timeout: the whole sandbox dies. pid 1 takes its pid namespace with
@@ -179,7 +180,7 @@ static void supervise(struct supervisor *s)
 {
 	bool stdin_open = s->pty != NULL, master_open = s->pty != NULL;
 	bool status_open = s->status_rd >= 0;
-	while (!s->child_done || master_open || status_open) {
+	while ((!s->child_done || master_open || status_open) && !(s->until_report && s->have_report)) {
 		struct pollfd pf[8];
 		int n = 0, i_sig, i_in = -1, i_master = -1, i_status = -1, i_notify = -1, i_events = -1, n_events = 0;
 		int i_covers = -1;
@@ -275,6 +276,22 @@ static void supervise(struct supervisor *s)
 				status_open = false;
 		}
 	}
+}
+
+/* Init has reported: the command and everything it started are dead and
+ * reaped (rf_init_run), and init is on its way out. Its exit tears the
+ * namespaces down (every mount, then an RCU grace period: about half a
+ * millisecond), which need not hold up the removal of the placeholders:
+ * nothing is left inside to use the mounts on them. */
+static void reap_reported_init(struct supervisor *s, struct rf_placeholders *ph)
+{
+	rf_placeholders_remove(ph);
+	int st;
+	pid_t got;
+	while ((got = waitpid(s->child, &st, 0)) < 0 && errno == EINTR)
+		;
+	s->child_done = true;
+	s->child_wstatus = got == s->child ? st : 0;
 }
 
 /* Read the error pipe until EOF: empty means the command was exec'd.
@@ -517,7 +534,7 @@ static int start_namespaces(struct run *run, struct rf_error *e)
 	}
 	int err = errno;
 	if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == EACCES) {
-		rf_probe_userns_reason(err, run->r->fallback_reason, sizeof run->r->fallback_reason);
+		rf_probe_userns_reason(err, flags & CLONE_NEWNET, run->r->fallback_reason, sizeof run->r->fallback_reason);
 		rf_placeholders_remove(&run->ph);
 		rf_cover_watch_free(&run->covers); /* Landlock's inode rules are the only layer there */
 		rf_limits_abandon(&run->limits);
@@ -963,10 +980,14 @@ static int run_steps(struct run *run, struct rf_error *e)
 		.limits = &run->limits,
 		.events = run->events,
 		.covers = run->use_ns ? &run->covers : NULL,
+		/* nothing to drain after the report without a pty */
+		.until_report = run->use_ns && !run->have_pty,
 	};
 	if (o->verbose)
 		fprintf(o->verbose, "ringfence: [%7.2f ms] sandbox running\n", (rf_now() - run->t0) * 1e3);
 	supervise(&s);
+	if (!s.child_done)
+		reap_reported_init(&s, &run->ph);
 	rf_proxy_stop(run->proxy); /* nothing is left inside to use it */
 	run->proxy = NULL;
 	if (o->verbose)

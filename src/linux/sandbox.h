@@ -87,7 +87,9 @@ struct rf_probe {
 	bool seccomp;           /* seccomp filters can be installed */
 	bool seccomp_notify;    /* SECCOMP_RET_USER_NOTIF available */
 };
-void rf_probe_userns_reason(int clone_errno, char *buf, size_t len);
+/* Why the namespaces of rung 1 were refused (clone's errno; with_netns: the
+ * clone asked for a network namespace too). */
+void rf_probe_userns_reason(int clone_errno, bool with_netns, char *buf, size_t len);
 /* Try what run does: the namespaces (in a child), Landlock's ABI, seccomp. */
 void rf_probe_kernel(struct rf_probe *pr, bool with_netns);
 

@@ -2,6 +2,7 @@
 #include "rules.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <idn2.h>
 #include <stdio.h>
@@ -109,6 +110,36 @@ static int parse_port(const char *s, int *port)
 	return 0;
 }
 
+/* libidn2 is opened on the first Unicode rule rather than linked: with the
+ * libunistring it pulls in, it is 2 MB for the loader to map and relocate,
+ * a tenth of a millisecond at the start of every run, and nearly no run has
+ * such a rule. Not finding it fails the rule, never the conversion. */
+struct idn2_api {
+	__typeof__(idn2_to_ascii_8z) *to_ascii_8z;
+	__typeof__(idn2_strerror) *strerror;
+	__typeof__(idn2_free) *free;
+};
+
+static const struct idn2_api *idn2_open(const char **why)
+{
+	static struct idn2_api api;
+	static char err[256];
+	if (api.to_ascii_8z)
+		return &api;
+	void *h = dlopen("libidn2.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (h) {
+		api.strerror = (__typeof__(idn2_strerror) *)dlsym(h, "idn2_strerror");
+		api.free = (__typeof__(idn2_free) *)dlsym(h, "idn2_free");
+		api.to_ascii_8z = api.strerror && api.free
+					  ? (__typeof__(idn2_to_ascii_8z) *)dlsym(h, "idn2_to_ascii_8z") : NULL;
+	}
+	if (api.to_ascii_8z)
+		return &api;
+	snprintf(err, sizeof err, "libidn2 is needed for a name in Unicode: %s", dlerror());
+	*why = err;
+	return NULL;
+}
+
 /* A rule's name part: Unicode goes through IDNA, then the host rules. */
 static int rule_name(const char *spec, const char *s, char *out, struct rf_error *e)
 {
@@ -118,13 +149,17 @@ static int rule_name(const char *spec, const char *s, char *out, struct rf_error
 		if ((unsigned char)*c >= 0x80)
 			unicode = true;
 	if (unicode) {
+		const char *why = NULL;
+		const struct idn2_api *idn2 = idn2_open(&why);
+		if (!idn2)
+			return rf_fail(e, 0, "invalid domain rule '%s': %s", spec, why);
 		char *conv = NULL;
-		int rc = idn2_to_ascii_8z(s, &conv, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		int rc = idn2->to_ascii_8z(s, &conv, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK)
 			return rf_fail(e, 0, "invalid domain rule '%s': not a valid internationalised name (%s)", spec,
-				       idn2_strerror(rc));
+				       idn2->strerror(rc));
 		ascii = rf_xstrdup(conv);
-		idn2_free(conv);
+		idn2->free(conv);
 		s = ascii;
 	}
 	const char *why = NULL;

@@ -1568,6 +1568,34 @@ static void mark_noexec(struct rf_plan *plan, size_t from)
 		plan->v[i].noexec = true;
 }
 
+/* The hidden paths' covers: the real location (a symlinked ~/.ssh is
+ * covered where it points). Missing ones need no cover, only their place
+ * in the Landlock carve-out (rf_plan.landlock_hidden). */
+static int add_hidden(struct rf_plan *plan, const struct rf_policy *p, struct rf_error *e)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->hidden.n && rc == 0; i++) {
+		const struct rf_path_rule *r = &p->hidden.v[i];
+		cleanup_free char *real = rf_realpath(r->path);
+		if (!real) {
+			char *where = errno == ENOENT || errno == ENOTDIR ? resolve_missing(r->path) : NULL;
+			if (!where)
+				rc = rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
+			else if (caller_could_read(plan, r, where, false))
+				rf_strv_push_take(&plan->landlock_hidden, where);
+			else
+				free(where);
+			continue;
+		}
+		cleanup_free char *spec = r->spec[0] == '~' ? rf_xstrdup(r->spec) : home_spec(plan, r->path);
+		cleanup_free char *rule = rf_xasprintf("hidden:%s", spec);
+		if (caller_could_read(plan, r, real, true))
+			rf_strv_push(&plan->landlock_hidden, real);
+		add(plan, RF_PLAN_HIDE, real, rule, r->source, is_dir_path(real));
+	}
+	return rc;
+}
+
 int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struct rf_plan *plan,
 		  struct rf_error *e)
 {
@@ -1617,30 +1645,8 @@ int rf_plan_build(const struct rf_policy *p, const struct rf_plan_host *h, struc
 		add(plan, RF_PLAN_BIND_RO, real, rule, r->source, is_dir_path(real));
 	}
 
-	/* Hidden paths: cover the real location (a symlinked ~/.ssh is covered
-	 * where it points). Missing ones need no cover. */
-	for (size_t i = 0; i < p->hidden.n; i++) {
-		const struct rf_path_rule *r = &p->hidden.v[i];
-		cleanup_free char *real = rf_realpath(r->path);
-		cleanup_free char *spec = r->spec[0] == '~' ? rf_xstrdup(r->spec) : home_spec(plan, r->path);
-		cleanup_free char *rule = rf_xasprintf("hidden:%s", spec);
-		if (!real) {
-			if (errno != ENOENT && errno != ENOTDIR)
-				return rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
-			char *where = resolve_missing(r->path);
-			if (!where)
-				return rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
-			if (caller_could_read(plan, r, where, false))
-				rf_strv_push_take(&plan->landlock_hidden, where);
-			else
-				free(where);
-			continue;
-		}
-		if (caller_could_read(plan, r, real, true))
-			rf_strv_push(&plan->landlock_hidden, real);
-		add(plan, RF_PLAN_HIDE, real, rule, r->source, is_dir_path(real));
-	}
-
+	if (add_hidden(plan, p, e) < 0)
+		return -1;
 	bool writable = p->sandbox_mode == RF_SANDBOX_WORKSPACE_WRITE;
 	if (check_not_hidden(plan, plan->workspace, "workspace", e) < 0)
 		return -1;

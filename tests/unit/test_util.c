@@ -125,11 +125,12 @@ static void test_realpath(void **state)
 	assert_int_equal(symlink("d/e", AT("rel")), 0);  /* relative link */
 	assert_int_equal(symlink("nowhere", AT("dangling")), 0);
 	assert_int_equal(symlink("loop", AT("loop")), 0);
+	assert_int_equal(symlink("d/e/file", AT("filelink")), 0); /* the last part a link */
 	assert_int_equal(mkdir(AT("deleted (deleted)"), 0755), 0); /* a name /proc could not tell from an unlinked file */
 	const char *cases[] = {
 		"d", "d/e/file", "abs", "abs/e/file", "rel/file", "rel/../e/./file", "d//e///file/",
 		"d/e/file/", "d/e/file/x", "missing", "d/missing/x", "dangling", "loop", "loop/x",
-		"abs/..", "deleted (deleted)", "",
+		"abs/..", "deleted (deleted)", "", "filelink", "abs/missing", "filelink/x", "d/e/file/.",
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		check_realpath(cases[i][0] ? AT(cases[i]) : "");

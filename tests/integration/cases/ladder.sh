@@ -253,3 +253,48 @@ t_ladder_pids_not_silently_dropped() {
 		expect_json "$f" 'r["limits"]["pids_by"] in ("cgroup-v1", "cgroup-v2")' true
 	fi
 }
+
+# sb_nonet [run options] -- CMD...: like sbp, where user namespaces work but
+# network namespaces do not: user.max_net_namespaces=0 in a throw-away user
+# namespace of our own (as "nested" above), and ringfence in a user namespace
+# inside it as uid 1000 (mapping root needs CAP_SETFCAP, which an
+# unprivileged root has not). Returns 1 when that is impossible.
+sb_nonet() {
+	rf_setup_bin
+	if ! unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_net_namespaces &&
+		exec unshare --user --map-user=1000 --map-group=1000 true' 2>/dev/null; then
+		echo "    # (cannot limit network namespaces in user namespaces of our own; not exercised)" >&2
+		return 1
+	fi
+	local out err
+	out=$(mktemp "$RF_TEST_TMP/out.XXXXXX") err=$(mktemp "$RF_TEST_TMP/err.XXXXXX")
+	chmod 666 "$out" "$err"
+	HOME="$FAKE_HOME" unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_net_namespaces &&
+		exec unshare --user --map-user=1000 --map-group=1000 "$@"' sh \
+		"$RINGFENCE" run --workspace "$WS" --read-only "$RF_BIN" "$@" >"$out" 2>"$err" </dev/null
+	RC=$?
+	OUT=$(cat "$out") ERR=$(cat "$err")
+	rm -f "$out" "$err"
+	return 0
+}
+
+t_ladder_no_netns_falls_back_and_says_why() {
+	# offline needs a network namespace: without one, the Landlock rung, and
+	# the reason names the limit (not "cannot create user namespace")
+	sb_nonet --result "$RF_TEST_TMP/nonet.json" -- "$PROBE" socket-inet || return 0
+	expect_rc 1 "AF_INET socket offline without a network namespace"
+	expect_out "DENIED" "an inet socket is still refused (seccomp, in the Landlock rung)"
+	local r; r=$(cat "$RF_TEST_TMP/nonet.json" 2>/dev/null)
+	case "$r" in *'"effective_backend":"landlock-only"'* | *'"effective_backend": "landlock-only"'*) ;;
+	*) _fail "effective_backend is not landlock-only: $r" ;; esac
+	case "$r" in *'"fallback_reason":'*max_net_namespaces*) ;;
+	*) _fail "fallback_reason does not name max_net_namespaces: $r" ;; esac
+}
+
+t_ladder_no_netns_online_keeps_namespaces() { # neighbour: online needs none
+	sb_nonet --network online --result "$RF_TEST_TMP/nonet-online.json" -- true || return 0
+	expect_rc 0 "an online run without network namespaces"
+	local r; r=$(cat "$RF_TEST_TMP/nonet-online.json" 2>/dev/null)
+	case "$r" in *'"effective_backend":"namespaces"'* | *'"effective_backend": "namespaces"'*) ;;
+	*) _fail "effective_backend is not namespaces: $r" ;; esac
+}

@@ -298,14 +298,6 @@ char *rf_path_join(const char *a, const char *b)
 	return rf_xasprintf("%.*s/%s", (int)al, a, b);
 }
 
-/* glibc's realpath(3) walks the path itself, a readlink(2) per component:
- * eight for a path under a deep home, some 570 for one run's plan, most of
- * plan building's system calls. The kernel's own walk (open O_PATH, which
- * needs the same search permission and follows the same links) and the
- * name it keeps for what it found (/proc/self/fd/N) give the same answer.
- * Whatever /proc cannot show faithfully (no /proc, a name too long, an
- * unlinked file's " (deleted)", a place outside our root) goes to
- * realpath(3) to decide. */
 /* An absolute path in normal form: "/", or "/" + names, none of them empty,
  * "." or "..". Such a path is its own real path when nothing on the way is
  * a symlink. */
@@ -325,6 +317,14 @@ static bool is_normal_absolute(const char *p)
 	return true;
 }
 
+/* glibc's realpath(3) walks the path itself, a readlink(2) per component:
+ * eight for a path under a deep home, some 570 for one run's plan, most of
+ * plan building's system calls. The kernel's own walk (open O_PATH, which
+ * needs the same search permission and follows the same links) and the
+ * name it keeps for what it found (/proc/self/fd/N) give the same answer.
+ * Whatever /proc cannot show faithfully (no /proc, a name too long, an
+ * unlinked file's " (deleted)", a place outside our root) goes to
+ * realpath(3) to decide. */
 char *rf_realpath(const char *path)
 {
 	/* Most paths the policy names have no symlink on the way, and the

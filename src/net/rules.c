@@ -135,7 +135,8 @@ static const struct idn2_api *idn2_open(const char **why)
 	}
 	if (api.to_ascii_8z)
 		return &api;
-	snprintf(err, sizeof err, "libidn2 is needed for a name in Unicode: %s", dlerror());
+	const char *dl = dlerror();
+	snprintf(err, sizeof err, "libidn2 is needed for a name in Unicode: %s", dl ? dl : "not found");
 	*why = err;
 	return NULL;
 }

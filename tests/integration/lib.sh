@@ -7,6 +7,7 @@
 # Inside a test, call:
 #   sb [ringfence run options] -- CMD...   run CMD in a sandbox (workspace $WS,
 #                                          HOME=$FAKE_HOME); sets RC, OUT, ERR
+#   run_captured CMD...                    any command, the same RC, OUT, ERR
 #   expect_rc N "what"                     RC must be N
 #   expect_denied "what"                   RC must be non-zero and not 125
 #   expect_out "text" "what"               OUT must contain text
@@ -22,25 +23,24 @@ RF_PROBE=${RF_PROBE:?RF_PROBE must point to the rf-probe binary}
 _t_failed=0
 _t_skipped=""
 
-sb() {
+# run_captured CMD...: run CMD with stdin from /dev/null; sets RC, OUT, ERR.
+run_captured() {
 	local out err
 	out=$(mktemp "$RF_TEST_TMP/out.XXXXXX") err=$(mktemp "$RF_TEST_TMP/err.XXXXXX")
-	HOME="$FAKE_HOME" "$RINGFENCE" run --workspace "$WS" "$@" >"$out" 2>"$err" </dev/null
+	"$@" >"$out" 2>"$err" </dev/null
 	RC=$?
 	OUT=$(cat "$out") ERR=$(cat "$err")
 	rm -f "$out" "$err"
 	return 0
 }
 
+sb() {
+	HOME="$FAKE_HOME" run_captured "$RINGFENCE" run --workspace "$WS" "$@"
+}
+
 # Same, but the caller controls HOME and the workspace (no --workspace added).
 sb_raw() {
-	local out err
-	out=$(mktemp "$RF_TEST_TMP/out.XXXXXX") err=$(mktemp "$RF_TEST_TMP/err.XXXXXX")
-	"$RINGFENCE" "$@" >"$out" 2>"$err" </dev/null
-	RC=$?
-	OUT=$(cat "$out") ERR=$(cat "$err")
-	rm -f "$out" "$err"
-	return 0
+	run_captured "$RINGFENCE" "$@"
 }
 
 _fail() {

@@ -16,18 +16,13 @@ ws_config() { mkdir -p "$WS/.ringfence" && cat >"$WS_CONFIG"; }
 # rf SUBCOMMAND [args]: ringfence status/explain/doctor as the sandbox would
 # see this test's workspace and home; sets RC, OUT, ERR.
 rf() {
-	local sub=$1 out err
+	local sub=$1
 	shift
-	out=$(mktemp "$RF_TEST_TMP/out.XXXXXX") err=$(mktemp "$RF_TEST_TMP/err.XXXXXX")
 	if [ "$sub" = doctor ]; then
-		HOME="$FAKE_HOME" "$RINGFENCE" doctor "$@" >"$out" 2>"$err" </dev/null
+		HOME="$FAKE_HOME" run_captured "$RINGFENCE" doctor "$@"
 	else
-		HOME="$FAKE_HOME" "$RINGFENCE" "$sub" --workspace "$WS" "$@" >"$out" 2>"$err" </dev/null
+		HOME="$FAKE_HOME" run_captured "$RINGFENCE" "$sub" --workspace "$WS" "$@"
 	fi
-	RC=$?
-	OUT=$(cat "$out") ERR=$(cat "$err")
-	rm -f "$out" "$err"
-	return 0
 }
 
 # json_get EXPR: evaluate a Python expression on the JSON in $OUT (as `j`).

@@ -281,3 +281,11 @@ t_ladder_no_netns_online_keeps_namespaces() { # neighbour: online needs none
 	expect_rc 0 "an online run without network namespaces"
 	expect_json "$f" 'r["effective_backend"]' namespaces
 }
+
+t_ladder_no_netns_allowlist_refused() {
+	# the proxy needs a network namespace to hold the command to it
+	sb_nonet --network allowlist --allow-domain example.com -- true || return 0
+	expect_rc 125 "allowlist without network namespaces"
+	expect_err "cannot enforce network allowlist" "refused"
+	expect_err "max_net_namespaces" "and the reason names the limit"
+}

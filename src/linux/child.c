@@ -92,6 +92,16 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 		rf_child_die(errno, "cannot set no_new_privs");
 
 	if (a->landlock_abi > 0) {
+		/* namespaces: the supervisor built the rules on the host's inodes
+		 * while we mounted (landlock.h) */
+		struct rf_strv host_roots = {0};
+		int host_rs = -1;
+		if (mode == RF_LANDLOCK_MIRROR) {
+			host_rs = rf_recv_fd(a->notify_sock);
+			if (host_rs < 0)
+				rf_child_die(errno, "cannot receive the Landlock ruleset from the supervisor");
+			rf_landlock_host_roots(a->plan, &host_roots);
+		}
 		int fds[3] = {0, 1, 2};
 		struct rf_landlock_opts lo = {
 			.mode = mode,
@@ -103,9 +113,12 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 			.scope_abstract_unix = a->landlock_abi >= 6,
 			.scope_signal = a->landlock_abi >= 6,
 			.verbose = a->verbose,
+			.host_roots = host_rs >= 0 ? &host_roots : NULL,
+			.host_ruleset_fd = host_rs,
 		};
 		int abi = rf_landlock_apply(&lo, &e);
 		die_if(abi, &e);
+		rf_strv_free(&host_roots);
 		if (a->verbose) {
 			fprintf(a->verbose, "ringfence: landlock ABI %d enforced (%s)\n", abi,
 				mode == RF_LANDLOCK_MIRROR ? "mirror of the mount plan" : "sole filesystem layer");

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/landlock.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -519,13 +520,19 @@ static void add_dev_rules(struct rf_landlock_rules *out, const char *dev, int ab
 	push_rule(out, shm, rf_landlock_rights(RF_ACCESS_WRITE, abi), true, true);
 }
 
-/* Plan/review: execute only what exec_allow names. */
+/* Plan/review: no rule gives the execute right ... */
+static void strip_execute(const struct rf_landlock_opts *o, struct rf_landlock_rules *out)
+{
+	for (size_t i = 0; o->exec_allow && i < out->n; i++)
+		out->v[i].access &= ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE;
+}
+
+/* ... but the rules on the files exec_allow names. */
 static void restrict_execute(const struct rf_landlock_opts *o, struct rf_landlock_rules *out, int abi)
 {
 	if (!o->exec_allow)
 		return;
-	for (size_t i = 0; i < out->n; i++)
-		out->v[i].access &= ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE;
+	strip_execute(o, out);
 	uint64_t run = (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE) & rf_landlock_file_rights(abi);
 	for (char *const *f = o->exec_allow; *f; f++)
 		push_rule(out, *f, run, false, false);
@@ -594,20 +601,38 @@ static bool carved(const struct rf_strv *carve, const char *path, bool beneath)
 	return false;
 }
 
-static int mirror_read(const struct rf_plan *plan, const struct rf_strv *carve, const struct rf_landlock_fs *fs,
-		       const char *d, int abi, int depth, struct rf_landlock_rules *out, struct rf_error *e)
+struct mirror {
+	const struct rf_plan *plan;
+	const struct rf_strv *carve;
+	const struct rf_strv *skip; /* host roots whose rules the supervisor holds, or NULL */
+	const struct rf_landlock_fs *fs;
+	int abi;
+	struct rf_landlock_rules *out;
+};
+
+static bool in_strv(const struct rf_strv *v, const char *s)
 {
-	uint64_t read = rf_landlock_rights(RF_ACCESS_READ, abi);
-	if (!carved(carve, d, true)) {
-		push_rule(out, d, read, true, depth > 0);
+	for (size_t i = 0; v && i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int mirror_read(const struct mirror *m, const char *d, int depth, struct rf_error *e)
+{
+	uint64_t read = rf_landlock_rights(RF_ACCESS_READ, m->abi);
+	if (in_strv(m->skip, d))
+		return 0;
+	if (!carved(m->carve, d, true)) {
+		push_rule(m->out, d, read, true, depth > 0);
 		return 0;
 	}
 	if (depth > 64)
 		return rf_fail(e, ELOOP, "cannot build the Landlock rules at %s", d);
-	push_rule(out, d, LANDLOCK_ACCESS_FS_READ_DIR, true, depth > 0);
+	push_rule(m->out, d, LANDLOCK_ACCESS_FS_READ_DIR, true, depth > 0);
 	struct rf_landlock_dirent *kids = NULL;
 	size_t nk = 0;
-	if (fs->list(fs->ctx, d, RF_LANDLOCK_MAX_CHILDREN, &kids, &nk, e) < 0) {
+	if (m->fs->list(m->fs->ctx, d, RF_LANDLOCK_MAX_CHILDREN, &kids, &nk, e) < 0) {
 		if (e->err != EACCES)
 			return -1;
 		/* a directory the caller may not list: what lies in it stays
@@ -618,19 +643,98 @@ static int mirror_read(const struct rf_plan *plan, const struct rf_strv *carve, 
 	int rc = 0;
 	for (size_t i = 0; i < nk && rc == 0; i++) {
 		cleanup_free char *c = rf_path_join(d, kids[i].name);
-		if (kids[i].type == RF_LL_SYMLINK || carved(carve, c, false) || is_writable_entry(plan, c))
+		if (kids[i].type == RF_LL_SYMLINK || carved(m->carve, c, false) || is_writable_entry(m->plan, c))
 			continue; /* a link: its target has a rule of its own; a hidden path: none;
 				   * a writable entry: its write rule */
-		if (kids[i].type == RF_LL_DIR && carved(carve, c, true)) {
-			rc = mirror_read(plan, carve, fs, c, abi, depth + 1, out, e);
+		if (kids[i].type == RF_LL_DIR && carved(m->carve, c, true)) {
+			rc = mirror_read(m, c, depth + 1, e);
 			continue;
 		}
 		bool dir = kids[i].type == RF_LL_DIR;
-		push_rule(out, c, dir ? read : read & rf_landlock_file_rights(abi), dir, true);
-		out->v[out->n - 1].beside_hidden = true;
+		push_rule(m->out, c, dir ? read : read & rf_landlock_file_rights(m->abi), dir, true);
+		m->out->v[m->out->n - 1].beside_hidden = true;
 	}
 	rf_landlock_dirents_free(kids, nk);
 	return rc;
+}
+
+/* The hidden paths the read rules carve out: those outside writable entries
+ * (a write rule reads everything beneath it: nothing to carve there; the
+ * supervisor watches those instead, cover_watch.h). */
+static void carve_list(const struct rf_plan *plan, struct rf_strv *carve)
+{
+	for (size_t i = 0; i < plan->landlock_hidden.n; i++)
+		if (!rf_plan_beneath_writable(plan, plan->landlock_hidden.v[i]))
+			rf_strv_push(carve, plan->landlock_hidden.v[i]);
+}
+
+/* Does the sandbox see the host's inode at `path` (through a bind of the same
+ * path)? Not in its own filesystems (the root tmpfs and the mount points made
+ * in it, /proc, /tmp, /dev, a cache's layer) nor under a cover. */
+static bool host_backed(const struct rf_plan *plan, const char *path)
+{
+	const struct rf_plan_entry *en = rf_plan_lookup(plan, path).entry;
+	return en && (en->kind == RF_PLAN_BIND_RO || en->kind == RF_PLAN_BIND_RW || en->kind == RF_PLAN_PROTECT);
+}
+
+/* The first host-backed directory above carved path `h`, from "/" down,
+ * into buf (PATH_MAX); false when there is none. */
+static bool first_host_backed(const struct rf_plan *plan, const char *h, char *buf)
+{
+	size_t n = strlen(h);
+	if (n >= PATH_MAX)
+		return false;
+	for (size_t len = 1; len < n; len++) {
+		if (len > 1 && h[len] != '/')
+			continue;
+		memcpy(buf, h, len);
+		buf[len] = '\0';
+		if (host_backed(plan, buf))
+			return true;
+	}
+	return false;
+}
+
+/* Is every directory from `root` down to each carved path beneath it host-backed? */
+static bool host_subtree(const struct rf_plan *plan, const struct rf_strv *carve, const char *root)
+{
+	size_t rl = strlen(root);
+	char buf[PATH_MAX];
+	for (size_t i = 0; i < carve->n; i++) {
+		const char *h = carve->v[i];
+		size_t n = strlen(h);
+		if (!strictly_within(h, root))
+			continue;
+		if (n >= sizeof buf)
+			return false; /* cannot look: the sandbox does it */
+		/* the directories strictly between root and h */
+		for (size_t len = rl + 1; len < n; len++) {
+			if (h[len] != '/')
+				continue;
+			memcpy(buf, h, len);
+			buf[len] = '\0';
+			if (!host_backed(plan, buf))
+				return false;
+		}
+	}
+	return true;
+}
+
+void rf_landlock_host_roots(const struct rf_plan *plan, struct rf_strv *out)
+{
+	struct rf_strv carve = {0}, candidates = {0};
+	carve_list(plan, &carve);
+	char buf[PATH_MAX];
+	for (size_t i = 0; i < carve.n; i++)
+		if (first_host_backed(plan, carve.v[i], buf) && !in_strv(&candidates, buf))
+			rf_strv_push(&candidates, buf);
+	/* below a candidate whose subtree is not all the host's, the sandbox
+	 * does the whole of it */
+	for (size_t i = 0; i < candidates.n; i++)
+		if (host_subtree(plan, &carve, candidates.v[i]))
+			rf_strv_push(out, candidates.v[i]);
+	rf_strv_free(&candidates);
+	rf_strv_free(&carve);
 }
 
 static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
@@ -658,13 +762,10 @@ static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_la
 	if (!fs)
 		fs = &rf_landlock_host_fs;
 	if (o->mode == RF_LANDLOCK_MIRROR) {
-		/* a write rule reads everything beneath it: nothing to carve there
-		 * (the supervisor watches those instead, cover_watch.h) */
 		struct rf_strv carve = {0};
-		for (size_t i = 0; i < plan->landlock_hidden.n; i++)
-			if (!rf_plan_beneath_writable(plan, plan->landlock_hidden.v[i]))
-				rf_strv_push(&carve, plan->landlock_hidden.v[i]);
-		int rc = mirror_read(plan, &carve, fs, "/", abi, 0, out, e);
+		carve_list(plan, &carve);
+		struct mirror m = {.plan = plan, .carve = &carve, .skip = o->host_roots, .fs = fs, .abi = abi, .out = out};
+		int rc = mirror_read(&m, "/", 0, e);
 		rf_strv_free(&carve);
 		if (rc < 0) {
 			rf_landlock_rules_free(out);
@@ -701,6 +802,35 @@ static int compute(const struct rf_landlock_opts *o, int abi, const struct rf_la
 			add_dev_rules(out, plan->v[i].path, abi);
 	if (o->private_tmp)
 		push_rule(out, o->private_tmp, rf_landlock_rights(RF_ACCESS_WRITE, abi), true, false);
+	return 0;
+}
+
+int rf_landlock_compute_host(const struct rf_landlock_opts *o, const struct rf_strv *roots, int abi,
+			     const struct rf_landlock_fs *fs, struct rf_landlock_rules *out, struct rf_error *e)
+{
+	memset(out, 0, sizeof *out);
+	if (!o || !o->plan || o->mode != RF_LANDLOCK_MIRROR)
+		return rf_fail(e, EINVAL, "cannot build the Landlock rules: no plan to mirror");
+	if (!fs)
+		fs = &rf_landlock_host_fs;
+	struct rf_strv carve = {0};
+	carve_list(o->plan, &carve);
+	struct mirror m = {.plan = o->plan, .carve = &carve, .fs = fs, .abi = abi, .out = out};
+	int rc = 0;
+	for (size_t i = 0; i < roots->n && rc == 0; i++) {
+		/* as the sandbox would find it in its parent's listing: a
+		 * directory (a link or nothing there: no rule) */
+		enum rf_landlock_ftype t;
+		rc = fs->type(fs->ctx, roots->v[i], &t, e);
+		if (rc == 0 && t == RF_LL_DIR)
+			rc = mirror_read(&m, roots->v[i], 1, e);
+	}
+	rf_strv_free(&carve);
+	if (rc < 0) {
+		rf_landlock_rules_free(out);
+		return -1;
+	}
+	strip_execute(o, out);
 	return 0;
 }
 
@@ -799,13 +929,10 @@ static int add_fd_rule(const struct rf_landlock_opts *o, int rs, int fd, int abi
 	return 0;
 }
 
-int rf_landlock_apply_rules(const struct rf_landlock_opts *o, const struct rf_landlock_rules *rules, int abi,
-			    struct rf_error *e)
+/* The ruleset for o at abi (1..RF_LANDLOCK_ABI_KNOWN): never less than
+ * asked (ENFORCE mode needs ABI 3, the scopes ABI 6). */
+static int create_ruleset(const struct rf_landlock_opts *o, int abi, struct rf_error *e)
 {
-	if (abi < 1)
-		return rf_fail(e, 0, "cannot enable Landlock: not available in this kernel");
-	if (abi > RF_LANDLOCK_ABI_KNOWN)
-		abi = RF_LANDLOCK_ABI_KNOWN;
 	if (o->mode == RF_LANDLOCK_ENFORCE && abi < 3)
 		return rf_fail(e, 0,
 			       "cannot enforce the filesystem policy with Landlock ABI %d: truncate(2) of "
@@ -826,10 +953,15 @@ int rf_landlock_apply_rules(const struct rf_landlock_opts *o, const struct rf_la
 		.scoped = scoped,
 	};
 	size_t size = abi >= 6 ? sizeof attr : abi >= 4 ? 2 * sizeof(uint64_t) : sizeof(uint64_t);
-	cleanup_fd int rs = ll_create_ruleset(&attr, size, 0);
+	int rs = ll_create_ruleset(&attr, size, 0);
 	if (rs < 0)
 		return rf_fail(e, errno, "cannot create the Landlock ruleset (ABI %d)", abi);
+	return rs;
+}
 
+static int add_path_rules(const struct rf_landlock_opts *o, int rs, const struct rf_landlock_rules *rules, int abi,
+			  struct rf_error *e)
+{
 	size_t beside = 0;
 	for (size_t i = 0; i < rules->n; i++) {
 		if (add_path_rule(o, rs, &rules->v[i], abi, e) < 0)
@@ -839,13 +971,51 @@ int rf_landlock_apply_rules(const struct rf_landlock_opts *o, const struct rf_la
 	if (o->verbose && beside)
 		fprintf(o->verbose, "landlock: allow read on %zu entries beside the hidden paths, a rule each "
 				    "(none on a hidden name: what the host puts there stays unreadable)\n", beside);
+	return 0;
+}
+
+int rf_landlock_build_host_part(const struct rf_landlock_opts *o, int abi, struct rf_error *e)
+{
+	if (abi < 1)
+		return rf_fail(e, 0, "cannot enable Landlock: not available in this kernel");
+	if (abi > RF_LANDLOCK_ABI_KNOWN)
+		abi = RF_LANDLOCK_ABI_KNOWN;
+	struct rf_strv roots = {0};
+	rf_landlock_host_roots(o->plan, &roots);
+	struct rf_landlock_rules rules;
+	int rc = rf_landlock_compute_host(o, &roots, abi, &rf_landlock_host_fs, &rules, e);
+	rf_strv_free(&roots);
+	if (rc < 0)
+		return -1;
+	int rs = create_ruleset(o, abi, e);
+	if (rs >= 0 && add_path_rules(o, rs, &rules, abi, e) < 0) {
+		close(rs);
+		rs = -1;
+	}
+	rf_landlock_rules_free(&rules);
+	return rs;
+}
+
+int rf_landlock_apply_rules(const struct rf_landlock_opts *o, const struct rf_landlock_rules *rules, int abi,
+			    struct rf_error *e)
+{
+	/* the supervisor's part, when there is one: ours to close */
+	cleanup_fd int rs = o->host_roots ? o->host_ruleset_fd : -1;
+	if (abi < 1)
+		return rf_fail(e, 0, "cannot enable Landlock: not available in this kernel");
+	if (abi > RF_LANDLOCK_ABI_KNOWN)
+		abi = RF_LANDLOCK_ABI_KNOWN;
+	if (!o->host_roots && (rs = create_ruleset(o, abi, e)) < 0)
+		return -1;
+	if (add_path_rules(o, rs, rules, abi, e) < 0)
+		return -1;
 	for (size_t i = 0; i < o->n_inherited_fds && o->inherited_fds; i++) {
 		if (o->inherited_fds[i] < 0)
 			break;
 		if (add_fd_rule(o, rs, o->inherited_fds[i], abi, e) < 0)
 			return -1;
 	}
-	if (o->verbose && scoped)
+	if (o->verbose && (o->scope_abstract_unix || o->scope_signal))
 		fprintf(o->verbose, "landlock: scope%s%s\n",
 			o->scope_abstract_unix ? " abstract-unix-sockets" : "", o->scope_signal ? " signals" : "");
 	if (ll_restrict_self(rs, 0) < 0)
@@ -861,8 +1031,11 @@ int rf_landlock_apply(const struct rf_landlock_opts *o, struct rf_error *e)
 	if (abi > RF_LANDLOCK_ABI_KNOWN)
 		abi = RF_LANDLOCK_ABI_KNOWN;
 	struct rf_landlock_rules rules;
-	if (rf_landlock_compute(o, abi, &rf_landlock_host_fs, &rules, e) < 0)
+	if (rf_landlock_compute(o, abi, &rf_landlock_host_fs, &rules, e) < 0) {
+		if (o->host_roots)
+			close(o->host_ruleset_fd);
 		return -1;
+	}
 	if (o->no_new_entries)
 		for (size_t i = 0; i < rules.no_new_entries.n; i++)
 			rf_strv_push(o->no_new_entries, rules.no_new_entries.v[i]);

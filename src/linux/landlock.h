@@ -33,7 +33,9 @@
  * The work is split so the rule computation can be unit-tested and run in
  * the supervisor: rf_landlock_compute() (pure given an rf_landlock_fs)
  * and rf_landlock_apply_rules() (opens, add_rule, restrict_self).
- * rf_landlock_apply() does both with the host filesystem.
+ * rf_landlock_apply() does both with the host filesystem. In MIRROR mode
+ * the supervisor builds the rules on the host's inodes itself, in parallel
+ * with the sandbox's mounts (rf_landlock_build_host_part, below).
  */
 #ifndef RF_LANDLOCK_H
 #define RF_LANDLOCK_H
@@ -89,6 +91,11 @@ struct rf_landlock_opts {
 	 * where nothing can be created, removed or renamed directly (see
 	 * above), for the caller to warn about. Appended to. */
 	struct rf_strv *no_new_entries;
+	/* MIRROR mode, the sandbox's side of a split ruleset (below): when set,
+	 * the ruleset is host_ruleset_fd (taken over and closed), which already
+	 * holds the rules beneath these directories; they are not built again. */
+	const struct rf_strv *host_roots;
+	int host_ruleset_fd;
 };
 
 /* Build and enforce the ruleset on the calling thread (it must already have
@@ -159,6 +166,34 @@ struct rf_landlock_rules {
 int rf_landlock_compute(const struct rf_landlock_opts *o, int abi, const struct rf_landlock_fs *fs,
 			struct rf_landlock_rules *out, struct rf_error *e);
 void rf_landlock_rules_free(struct rf_landlock_rules *r);
+
+/* ---- MIRROR mode, split between the supervisor and the sandbox ----
+ *
+ * Most of the mirror's rules are the entries beside hidden paths (for root,
+ * a read rule on each of /etc's ~140 other entries, since root can read
+ * /etc/shadow). Their inodes are the host's: the sandbox sees them through
+ * identity bind mounts, and a Landlock rule sits on the inode, whichever
+ * mount reaches it. So the supervisor builds those rules on the host while
+ * the sandbox assembles its mounts, and hands the ruleset over; the sandbox
+ * adds the rules on its own inodes (its root tmpfs and the mount points made
+ * in it, /proc, /tmp, /dev, the caches' layers) and restricts itself.
+ *
+ * A host root is a directory on the way to a hidden path where every
+ * directory from it down to each hidden path beneath it is seen through an
+ * identity bind (BIND_RO, BIND_RW, PROTECT: the innermost plan entry there),
+ * so listing it on the host lists what the sandbox shows; the first such
+ * directory on each way, hence no root lies within another. */
+void rf_landlock_host_roots(const struct rf_plan *plan, struct rf_strv *out);
+
+/* The mirror rules beneath `roots` (o->mode must be MIRROR), listed through
+ * `fs` (NULL: the host). With o->exec_allow, without the execute right. */
+int rf_landlock_compute_host(const struct rf_landlock_opts *o, const struct rf_strv *roots, int abi,
+			     const struct rf_landlock_fs *fs, struct rf_landlock_rules *out, struct rf_error *e);
+
+/* Supervisor: create the ruleset for o (MIRROR) at `abi` (clamped to
+ * RF_LANDLOCK_ABI_KNOWN) and add the rules beneath
+ * rf_landlock_host_roots(o->plan). Returns the ruleset fd, or -1 with *e. */
+int rf_landlock_build_host_part(const struct rf_landlock_opts *o, int abi, struct rf_error *e);
 
 /* Create the ruleset at `abi` (1..RF_LANDLOCK_ABI_KNOWN, <= the kernel's),
  * add `rules` (each opened with openat2 RESOLVE_NO_SYMLINKS, O_PATH) and

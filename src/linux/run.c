@@ -697,6 +697,32 @@ static int receive_from_init(struct run *run, struct rf_error *e)
 	return rf_fail(e, err, "cannot receive %s from the sandbox", what);
 }
 
+/* Namespaces: the Landlock rules on the host's inodes, built while the
+ * sandbox assembles its mounts (landlock.h), and handed over. */
+static int send_landlock_host_part(struct run *run, struct rf_error *e)
+{
+	struct rf_landlock_opts lo = {
+		.mode = RF_LANDLOCK_MIRROR,
+		.plan = &run->plan,
+		.exec_allow = run->args.exec_allow,
+		.scope_abstract_unix = run->landlock_abi >= 6,
+		.scope_signal = run->landlock_abi >= 6,
+		.verbose = run->o->verbose,
+	};
+	cleanup_fd int rs = rf_landlock_build_host_part(&lo, run->landlock_abi, e);
+	if (rs < 0)
+		return -1;
+	if (rf_send_fd(run->notify_sk[0], rs) < 0) {
+		int err = errno;
+		char msg[1100];
+		/* the sandbox is gone: its reason, when it gave one */
+		if (read_setup_error(run->err_p[0], msg, sizeof msg, NULL, NULL) > 0 && msg[0] != RF_EXEC_FAILURE_MARK)
+			return rf_fail(e, 0, "%s", msg);
+		return rf_fail(e, err, "cannot hand the Landlock ruleset to the sandbox");
+	}
+	return 0;
+}
+
 /* After the fork: id maps, the go signal, and the exec verdict. */
 static int release_child(struct run *run, struct rf_error *e)
 {
@@ -713,6 +739,8 @@ static int release_child(struct run *run, struct rf_error *e)
 	close_fd(&run->sync_p[1]);
 	if (run->have_pty)
 		close_fd(&run->pty.slave);
+	if (run->use_ns && run->landlock_abi > 0 && send_landlock_host_part(run, e) < 0)
+		return -1;
 	if (run->use_ns && receive_from_init(run, e) < 0)
 		return -1;
 

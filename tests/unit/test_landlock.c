@@ -139,6 +139,16 @@ static bool strv_has(const struct rf_strv *s, const char *str)
 	return false;
 }
 
+static void push_copy(struct rf_landlock_rules *r, const struct rf_landlock_rule *x)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 32;
+		r->v = rf_xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	r->v[r->n] = *x;
+	r->v[r->n++].path = rf_xstrdup(x->path);
+}
+
 /* ---- masks ---- */
 
 static void test_handled_per_abi(void **state)
@@ -270,6 +280,196 @@ static void test_mirror(void **state)
 	assert_int_equal(rule_access(&r, "/home/u/ws"), 0x1fff);
 	rf_landlock_rules_free(&r);
 	rf_strv_free(&f.listed);
+	rf_plan_free(&plan);
+}
+
+/* ---- MIRROR split between the supervisor and the sandbox ---- */
+
+static const struct fake_node split_tree[] = {
+	{"/usr", RF_LL_DIR},           {"/tmp", RF_LL_DIR},          {"/dev", RF_LL_DIR},
+	{"/proc", RF_LL_DIR},          {"/bin", RF_LL_SYMLINK},      {"/home", RF_LL_DIR},
+	{"/etc", RF_LL_DIR},           {"/etc/passwd", RF_LL_FILE},  {"/etc/shadow", RF_LL_FILE},
+	{"/etc/ssl", RF_LL_DIR},       {"/etc/ssl/certs", RF_LL_DIR}, {"/etc/ssl/private", RF_LL_DIR},
+	{"/etc/ssl/private/key", RF_LL_FILE},
+	{"/etc/alt", RF_LL_SYMLINK},   {"/home/u", RF_LL_DIR},       {"/home/u/.ssh", RF_LL_DIR},
+	{"/home/u/.bashrc", RF_LL_FILE}, {"/home/u/ws", RF_LL_DIR},  {"/home/u/.cache", RF_LL_DIR},
+	{"/home/u/.config", RF_LL_DIR}, {"/home/u/.config/git", RF_LL_DIR},
+	{"/home/u/ws/.env", RF_LL_FILE},
+};
+
+static void build_split_plan(struct rf_plan *plan)
+{
+	memset(plan, 0, sizeof *plan);
+	add(plan, RF_PLAN_SYMLINK, "/bin", false, false);
+	add(plan, RF_PLAN_BIND_RO, "/usr", true, false);
+	add(plan, RF_PLAN_BIND_RO, "/etc", true, false);
+	add(plan, RF_PLAN_HIDE, "/etc/shadow", false, false);
+	add(plan, RF_PLAN_TMPFS, "/tmp", true, false);
+	add(plan, RF_PLAN_DEV, "/dev", true, false);
+	add(plan, RF_PLAN_PROC, "/proc", true, false);
+	add(plan, RF_PLAN_BIND_RO, "/home/u", true, false);
+	add(plan, RF_PLAN_HIDE, "/home/u/.ssh", true, false);
+	add(plan, RF_PLAN_CACHE, "/home/u/.cache", true, false);
+	add(plan, RF_PLAN_BIND_RW, "/home/u/ws", true, false);
+	add(plan, RF_PLAN_HIDE, "/home/u/ws/.env", false, false);
+	rf_strv_push(&plan->landlock_hidden, "/etc/shadow");
+	rf_strv_push(&plan->landlock_hidden, "/home/u/.ssh");
+	rf_strv_push(&plan->landlock_hidden, "/home/u/.config/gh"); /* missing */
+	rf_strv_push(&plan->landlock_hidden, "/home/u/ws/.env");    /* writable: not carved */
+}
+
+/* Same path, access and type in both sets (order aside). */
+static void assert_rules_equal(const struct rf_landlock_rules *a, const struct rf_landlock_rules *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct rf_landlock_rule *x = find(b, a->v[i].path);
+		assert_non_null(x);
+		assert_int_equal(x->access, a->v[i].access);
+		assert_int_equal(x->is_dir, a->v[i].is_dir);
+		assert_int_equal(x->optional, a->v[i].optional);
+	}
+}
+
+/* The supervisor's part (rules beneath the host roots) and the sandbox's part
+ * (the rest) are together exactly the whole mirror, and do not overlap: only
+ * the directories seen through identity binds are the supervisor's. */
+static void test_mirror_split(void **state)
+{
+	(void)state;
+	struct rf_plan plan;
+	build_split_plan(&plan);
+	struct rf_strv roots = {0};
+	rf_landlock_host_roots(&plan, &roots);
+	/* "/" and /home are the sandbox's tmpfs: the first host-backed ones */
+	assert_int_equal(roots.n, 2);
+	assert_true(strv_has(&roots, "/etc"));
+	assert_true(strv_has(&roots, "/home/u"));
+
+	struct fake_fs f = {.nodes = split_tree, .n = sizeof split_tree / sizeof split_tree[0]};
+	struct rf_landlock_fs ops = fake_ops(&f);
+	struct rf_landlock_opts o = {.mode = RF_LANDLOCK_MIRROR, .plan = &plan};
+	struct rf_landlock_rules whole, host, sandbox;
+	struct rf_error e = {0};
+	assert_int_equal(rf_landlock_compute(&o, 7, &ops, &whole, &e), 0);
+	assert_int_equal(rf_landlock_compute_host(&o, &roots, 7, &ops, &host, &e), 0);
+	o.host_roots = &roots;
+	o.host_ruleset_fd = -1;
+	assert_int_equal(rf_landlock_compute(&o, 7, &ops, &sandbox, &e), 0);
+
+	/* the supervisor's: /etc and the home, what is beside their hidden paths */
+	assert_int_equal(rule_access(&host, "/etc"), RDIR);
+	assert_int_equal(rule_access(&host, "/etc/passwd"), RFILE | EXEC);
+	assert_int_equal(rule_access(&host, "/etc/ssl"), READ);
+	assert_int_equal(rule_access(&host, "/home/u"), RDIR);
+	assert_int_equal(rule_access(&host, "/home/u/.bashrc"), RFILE | EXEC);
+	assert_int_equal(rule_access(&host, "/home/u/.config"), RDIR);
+	assert_int_equal(rule_access(&host, "/home/u/.config/git"), READ);
+	assert_null(find(&host, "/etc/shadow"));
+	assert_null(find(&host, "/etc/alt"));
+	assert_null(find(&host, "/home/u/.ssh"));
+	/* nothing on the sandbox's own inodes, no write rule (the cache's
+	 * layer, the workspace: the sandbox's) */
+	assert_null(find(&host, "/"));
+	assert_null(find(&host, "/home"));
+	assert_null(find(&host, "/proc"));
+	assert_null(find(&host, "/usr"));
+	assert_null(find(&host, "/home/u/.cache"));
+	assert_null(find(&host, "/home/u/ws"));
+
+	/* the sandbox's: its root and mount points, /proc, the writable entries */
+	assert_int_equal(rule_access(&sandbox, "/"), RDIR);
+	assert_int_equal(rule_access(&sandbox, "/home"), RDIR);
+	assert_int_equal(rule_access(&sandbox, "/proc"), READ);
+	assert_int_equal(rule_access(&sandbox, "/usr"), READ);
+	assert_int_equal(rule_access(&sandbox, "/tmp"), 0xffff);
+	assert_int_equal(rule_access(&sandbox, "/home/u/.cache"), 0xffff);
+	assert_int_equal(rule_access(&sandbox, "/home/u/ws"), 0xffff);
+	assert_null(find(&sandbox, "/etc"));
+	assert_null(find(&sandbox, "/home/u"));
+	assert_false(was_listed(&f, "/home/u/ws"));
+
+	/* together: the whole, each rule once */
+	struct rf_landlock_rules both = {0};
+	for (size_t i = 0; i < host.n; i++) {
+		assert_null(find(&sandbox, host.v[i].path));
+		push_copy(&both, &host.v[i]);
+	}
+	for (size_t i = 0; i < sandbox.n; i++)
+		push_copy(&both, &sandbox.v[i]);
+	assert_rules_equal(&whole, &both);
+	assert_rules_equal(&both, &whole);
+	rf_landlock_rules_free(&both);
+	rf_landlock_rules_free(&host);
+	rf_landlock_rules_free(&sandbox);
+
+	/* plan/review: the supervisor's rules carry no execute right */
+	char *const allow[] = {"/usr/bin/cat", NULL};
+	o.exec_allow = allow;
+	assert_int_equal(rf_landlock_compute_host(&o, &roots, 7, &ops, &host, &e), 0);
+	assert_true(host.n > 0);
+	for (size_t i = 0; i < host.n; i++)
+		assert_int_equal(host.v[i].access & EXEC, 0);
+	assert_null(find(&host, "/usr/bin/cat")); /* the sandbox's to add */
+	rf_landlock_rules_free(&host);
+
+	/* a root that is a symlink (or gone) by the time it is listed: no rule */
+	struct rf_strv alt = {0};
+	rf_strv_push(&alt, "/etc/alt");
+	rf_strv_push(&alt, "/nowhere");
+	o.exec_allow = NULL;
+	assert_int_equal(rf_landlock_compute_host(&o, &alt, 7, &ops, &host, &e), 0);
+	assert_int_equal(host.n, 0);
+	rf_landlock_rules_free(&host);
+	/* ENFORCE mode has no host part */
+	o.mode = RF_LANDLOCK_ENFORCE;
+	assert_int_equal(rf_landlock_compute_host(&o, &alt, 7, &ops, &host, &e), -1);
+	rf_strv_free(&alt);
+
+	rf_landlock_rules_free(&whole);
+	rf_strv_free(&roots);
+	rf_strv_free(&f.listed);
+	rf_plan_free(&plan);
+}
+
+/* No host root where the way down leaves the host's inodes: a hidden path
+ * inside a hidden directory (the cover is the sandbox's), or beneath a
+ * directory the sandbox made (no entry). */
+static void test_mirror_split_roots(void **state)
+{
+	(void)state;
+	struct rf_plan plan;
+	build_split_plan(&plan);
+	add(&plan, RF_PLAN_HIDE, "/etc/ssl/private", true, false);
+	rf_strv_push(&plan.landlock_hidden, "/etc/ssl/private");
+	rf_strv_push(&plan.landlock_hidden, "/etc/ssl/private/key");
+	rf_strv_push(&plan.landlock_hidden, "/opt/secret"); /* /opt: no entry, the sandbox's */
+	struct rf_strv roots = {0};
+	rf_landlock_host_roots(&plan, &roots);
+	assert_int_equal(roots.n, 1);
+	assert_string_equal(roots.v[0], "/home/u");
+	rf_strv_free(&roots);
+
+	/* a home that is itself the sandbox's (no bind: a tmpfs mount point) */
+	struct rf_plan p2 = {0};
+	add(&p2, RF_PLAN_BIND_RW, "/home/u/ws", true, false);
+	rf_strv_push(&p2.landlock_hidden, "/home/u/.netrc");
+	rf_landlock_host_roots(&p2, &roots);
+	assert_int_equal(roots.n, 0);
+	/* danger-full-access: "/" writable, nothing carved */
+	add(&p2, RF_PLAN_BIND_RW, "/", true, false);
+	rf_landlock_host_roots(&p2, &roots);
+	assert_int_equal(roots.n, 0);
+	/* a read-only "/" that is the host's: the whole carve-out is the host's */
+	struct rf_plan p3 = {0};
+	add(&p3, RF_PLAN_BIND_RO, "/", true, false);
+	rf_strv_push(&p3.landlock_hidden, "/home/u/.netrc");
+	rf_landlock_host_roots(&p3, &roots);
+	assert_int_equal(roots.n, 1);
+	assert_string_equal(roots.v[0], "/");
+	rf_strv_free(&roots);
+	rf_plan_free(&p3);
+	rf_plan_free(&p2);
 	rf_plan_free(&plan);
 }
 
@@ -704,6 +904,8 @@ int main(void)
 		cmocka_unit_test(test_enforce_symlink_granting),
 		cmocka_unit_test(test_enforce_host_fs),
 		cmocka_unit_test(test_apply_refusals),
+		cmocka_unit_test(test_mirror_split),
+		cmocka_unit_test(test_mirror_split_roots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,3 +211,35 @@ t_fc_no_inotify_instance_left() {
 	sb -- sh -c "$(_cmd)"
 	expect_rc 0 "the same run with instances free"
 }
+
+# The Landlock rules beside a hidden path in a read-only place are built by
+# the supervisor while the sandbox mounts (landlock.h): a directory too large
+# to carve a hidden path out of stops the run there, like any set-up failure.
+_carve_dir() { # _carve_dir N: a directory in /var/tmp with N files and a `secret`
+	CARVE=$(mktemp -d /var/tmp/rf-carve.XXXXXX) || return 1
+	chmod 755 "$CARVE"
+	(cd "$CARVE" && seq -f 'f%05g' 1 "$1" | xargs touch) || return 1
+	echo "CARVE-SECRET" >"$CARVE/secret"
+	echo "CARVE-NEIGHBOUR" >"$CARVE/f00001"
+}
+
+t_fc_landlock_carve_too_large() {
+	_carve_dir 10001 || { _fail "cannot make the directory in /var/tmp"; return; }
+	sb --hide "$CARVE/secret" -- sh -c "$(_cmd)"
+	local dir=$CARVE
+	rm -rf "$CARVE"
+	expect_refused "a hidden path beside more than 10000 entries"
+	expect_err "more than 10000 entries" "the reason"
+	expect_err "$dir" "names the directory"
+}
+
+t_fc_landlock_carve_neighbour_works() { # neighbour
+	_carve_dir 300 || { _fail "cannot make the directory in /var/tmp"; return; }
+	sb --hide "$CARVE/secret" -- sh -c "cat '$CARVE/f00001'; cat '$CARVE/secret'; ls '$CARVE' | wc -l"
+	rm -rf "$CARVE"
+	expect_rc 0 "the run"
+	expect_err "secret: Permission denied" "the hidden file cannot be read"
+	expect_out "CARVE-NEIGHBOUR" "a file beside the hidden one reads"
+	expect_not_out "CARVE-SECRET" "the hidden file"
+	expect_out "301" "the directory lists (the hidden name included)"
+}

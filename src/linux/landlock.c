@@ -1000,13 +1000,15 @@ int rf_landlock_apply_rules(const struct rf_landlock_opts *o, const struct rf_la
 			    struct rf_error *e)
 {
 	/* the supervisor's part, when there is one: ours to close */
-	cleanup_fd int rs = o->host_roots ? o->host_ruleset_fd : -1;
+	cleanup_fd int host = o->host_roots ? o->host_ruleset_fd : -1;
 	if (abi < 1)
 		return rf_fail(e, 0, "cannot enable Landlock: not available in this kernel");
 	if (abi > RF_LANDLOCK_ABI_KNOWN)
 		abi = RF_LANDLOCK_ABI_KNOWN;
-	if (!o->host_roots && (rs = create_ruleset(o, abi, e)) < 0)
+	cleanup_fd int own = o->host_roots ? -1 : create_ruleset(o, abi, e);
+	if (!o->host_roots && own < 0)
 		return -1;
+	int rs = o->host_roots ? host : own;
 	if (add_path_rules(o, rs, rules, abi, e) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_inherited_fds && o->inherited_fds; i++) {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """ringfence benchmark harness: runs each workload under every tool,
-interleaved round-robin (A B C ... A B C ...), and reports median, p90 and
-the ratio of medians to native.
+interleaved: every round runs each tool once, in a fresh random order (so no
+tool always follows the same neighbour, whose exit work the kernel may still
+be doing), and reports median, p90 and the ratio of medians to native.
 
 Normally started by bench/run (which installs the tools and builds
 ringfence); it runs as whoever starts it: bench/run --user NAME starts it as
@@ -12,6 +13,7 @@ import datetime
 import json
 import os
 import platform
+import random
 import resource
 import shlex
 import shutil
@@ -698,7 +700,11 @@ def main():
                 results[(w, t.name)]["status"] = "failed: " + (msg or "exit %d" % rc)
                 active.remove(t)
         for r in range(n):
-            for t in list(active):
+            order = list(active)
+            random.shuffle(order)
+            for t in order:
+                if t not in active:
+                    continue
                 prepare()
                 rc, dt, msg = one(t)
                 cell = results[(w, t.name)]

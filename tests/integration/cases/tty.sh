@@ -28,9 +28,12 @@ t_tty_bash_prompt_and_size() {
 }
 
 t_tty_resize_follows_outer_terminal() {
+	# the new size reaches the inner terminal once the supervisor has read
+	# its SIGWINCH: `stty size` is asked again until it shows (10 s at
+	# most), not after a fixed pause a loaded machine may overrun
 	drive 24x80 expect:'RF-PROMPT\$ ' send:'stty size\n' expect:'24 80' \
-		resize:40x132 sleep:0.3 send:'stty size\n' expect:'40 132' \
-		resize:30x100 sleep:0.3 send:'stty size\n' expect:'30 100' send:'exit\n'
+		resize:40x132 send:'stty size\n' retry:'40 132' \
+		resize:30x100 send:'stty size\n' retry:'30 100' send:'exit\n'
 	expect_rc 0 "the driver (each size seen inside)"
 	expect_out "40 132" "after the first resize"
 	expect_out "30 100" "after the second resize"

@@ -6,6 +6,11 @@
 Steps, in order:
     send:TEXT       type TEXT (\\n, \\r, \\x03 ... escapes understood)
     expect:REGEX    wait (10 s at most) until the output so far matches REGEX
+    retry:REGEX     as expect, but types the last send's TEXT again every
+                    0.5 s until REGEX matches: for a change that takes effect
+                    asynchronously (a resize reaches the inner terminal after
+                    the supervisor has seen its SIGWINCH), without betting on
+                    a fixed pause
     resize:RxC      resize the terminal (the kernel sends SIGWINCH to the
                     terminal's foreground process group, as a terminal
                     emulator's resize does)
@@ -63,15 +68,18 @@ def main():
         os.kill(pid, signal.SIGKILL)
         sys.exit(1)
 
+    last_sent = b""
     for step in steps:
         kind, _, val = step.partition(":")
         if kind == "send":
-            os.write(fd, codecs.decode(val, "unicode_escape").encode())
-        elif kind == "expect":
+            last_sent = codecs.decode(val, "unicode_escape").encode()
+            os.write(fd, last_sent)
+        elif kind in ("expect", "retry"):
             # in the output after the previous match: a second prompt is
             # not the first one again
             rx = re.compile(val.encode())
             deadline = time.monotonic() + 10
+            resend = time.monotonic() + 0.5
             m = rx.search(out, seen)
             while not m:
                 if time.monotonic() > deadline or not pump(0.1):
@@ -80,6 +88,9 @@ def main():
                         fail(f"timed out waiting for {val!r}")
                     break
                 m = rx.search(out, seen)
+                if not m and kind == "retry" and time.monotonic() > resend:
+                    os.write(fd, last_sent)
+                    resend = time.monotonic() + 0.5
             seen = m.end()
         elif kind == "resize":
             r, c = (int(x) for x in val.split("x"))

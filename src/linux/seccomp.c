@@ -323,6 +323,14 @@ static int build(scmp_filter_ctx ctx, const struct rf_seccomp_opts *o, struct rf
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
 		return rf_fail(e, -rc, "libseccomp: cannot clear SCMP_FLTATR_CTL_NNP");
+	/* A binary tree on the syscall number instead of one `if` per rule: the
+	 * kernel emulates the filter for every syscall number when it installs
+	 * it (the action cache, under the sighand lock), and a chain of ~70
+	 * compares made that 0.3-0.4 ms of every start-up; the tree halves it.
+	 * Same rules, same actions (the integration suite runs each of them). */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc < 0)
+		return rf_fail(e, -rc, "libseccomp: cannot ask for the binary-tree filter layout");
 
 	/* nested namespaces */
 	for (size_t i = 0; i < sizeof ns_flags / sizeof ns_flags[0]; i++) {

@@ -47,19 +47,26 @@ uint64_t rf_hash_bytes(const void *p, size_t n)
 	return h;
 }
 
+/* The table starts small and doubles as it fills (at most half full, so
+ * that probing always ends at an empty slot): a run that sees no violation,
+ * the usual case, does not pay for the 4096 entries it may hold (filling
+ * 128 KiB of slots was 32 page faults at every start). */
+#define DEDUPE_FIRST_SLOTS 64
+
+static void alloc_slots(struct rf_dedupe *d, size_t nslots)
+{
+	d->slots = rf_xmalloc(nslots * sizeof *d->slots);
+	d->nslots = nslots;
+	for (size_t i = 0; i < nslots; i++)
+		d->slots[i].index = -1;
+}
+
 void rf_dedupe_init(struct rf_dedupe *d, size_t max_entries, size_t max_bytes)
 {
 	memset(d, 0, sizeof *d);
 	d->max_entries = max_entries ? max_entries : 1;
 	d->max_bytes = max_bytes;
-	d->nslots = 16;
-	while (d->nslots < d->max_entries * 2)
-		d->nslots *= 2;
-	d->slots = rf_xmalloc(d->nslots * sizeof *d->slots);
-	for (size_t i = 0; i < d->nslots; i++)
-		d->slots[i].index = -1;
-	d->keys = rf_xcalloc(d->max_entries, sizeof *d->keys);
-	d->key_len = rf_xcalloc(d->max_entries, sizeof *d->key_len);
+	alloc_slots(d, DEDUPE_FIRST_SLOTS);
 }
 
 void rf_dedupe_free(struct rf_dedupe *d)
@@ -85,6 +92,24 @@ static size_t probe(const struct rf_dedupe *d, const void *key, size_t len, uint
 	}
 }
 
+/* Twice the slots, every key placed again by its hash. */
+static void grow(struct rf_dedupe *d)
+{
+	struct rf_dedupe_slot *old = d->slots;
+	size_t n_old = d->nslots;
+	alloc_slots(d, n_old * 2);
+	size_t mask = d->nslots - 1;
+	for (size_t i = 0; i < n_old; i++) {
+		if (old[i].index < 0)
+			continue;
+		size_t j = (size_t)old[i].hash & mask;
+		while (d->slots[j].index >= 0)
+			j = (j + 1) & mask;
+		d->slots[j] = old[i];
+	}
+	free(old);
+}
+
 long rf_dedupe_find(const struct rf_dedupe *d, const void *key, size_t len)
 {
 	if (!d->slots)
@@ -103,6 +128,17 @@ long rf_dedupe_add(struct rf_dedupe *d, const void *key, size_t len, bool *is_ne
 	 * probing always ends at an empty slot */
 	if (d->n >= d->max_entries || (d->max_bytes && d->bytes + len > d->max_bytes))
 		return -1;
+	if ((d->n + 1) * 2 > d->nslots) {
+		grow(d);
+		slot = probe(d, key, len, h);
+	}
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 16;
+		if (d->cap > d->max_entries)
+			d->cap = d->max_entries;
+		d->keys = rf_xrealloc(d->keys, d->cap * sizeof *d->keys);
+		d->key_len = rf_xrealloc(d->key_len, d->cap * sizeof *d->key_len);
+	}
 	long idx = (long)d->n++;
 	d->keys[idx] = rf_xmalloc(len ? len : 1);
 	memcpy(d->keys[idx], key, len);

@@ -23,11 +23,11 @@ bool rf_bucket_take(struct rf_bucket *b, double now);
  * paths forever cannot grow it without limit: once full, new keys are
  * not tracked (rf_dedupe_add returns -1). */
 struct rf_dedupe {
-	struct rf_dedupe_slot *slots; /* open addressing, power of two */
+	struct rf_dedupe_slot *slots; /* open addressing, power of two, at most half full */
 	size_t nslots;
-	char **keys;                  /* by index */
+	char **keys;                  /* by index, room for cap */
 	size_t *key_len;
-	size_t n, max_entries;
+	size_t n, cap, max_entries;
 	size_t bytes, max_bytes;
 };
 

@@ -153,17 +153,24 @@ static void test_dedupe(void **state)
 	assert_int_equal(rf_dedupe_add(&d, "x", 1, &is_new), -1);
 	rf_dedupe_free(&d);
 
-	/* many keys: probing finds them all again */
+	/* many keys (the table grows from 64 slots as it fills): probing
+	 * finds them all again, each keeps its index, the 2001st is refused */
 	rf_dedupe_init(&d, 2000, 0);
 	char key[32];
 	for (int i = 0; i < 2000; i++) {
 		snprintf(key, sizeof key, "k%d", i);
 		assert_int_equal(rf_dedupe_add(&d, key, strlen(key), &is_new), i);
+		assert_true(is_new);
+		assert_true(d.n * 2 <= d.nslots); /* never more than half full */
 	}
 	for (int i = 0; i < 2000; i++) {
 		snprintf(key, sizeof key, "k%d", i);
 		assert_int_equal(rf_dedupe_find(&d, key, strlen(key)), i);
+		assert_int_equal(rf_dedupe_add(&d, key, strlen(key), &is_new), i);
+		assert_false(is_new);
 	}
+	assert_int_equal(rf_dedupe_add(&d, "one more", 8, &is_new), -1);
+	assert_int_equal(rf_dedupe_find(&d, "one more", 8), -1);
 	rf_dedupe_free(&d);
 }
 

@@ -455,18 +455,19 @@ static int apply_entry(struct builder *b, size_t i, struct rf_error *e)
 	case RF_PLAN_PROC:
 		return apply_proc(b, i, e);
 	case RF_PLAN_HIDE: {
+		/* what the sandbox shows there is the mount point itself (opened
+		 * as mount_point() would, but never created: a hidden path the
+		 * sandbox does not show needs no cover) */
 		const unsigned long long res = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-		int probe = openat2_path(b->root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, res);
-		if (probe < 0 && errno == ENOENT)
+		cleanup_fd int dest = openat2_path(b->root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, res);
+		if (dest < 0 && errno == ENOENT)
 			return 0; /* not visible in the sandbox: nothing to cover */
-		if (probe < 0)
+		if (dest < 0)
 			return rf_fail(e, errno, "cannot cover hidden path %s", en->path);
 		struct stat st;
-		bool dir = fstat(probe, &st) == 0 && S_ISDIR(st.st_mode);
-		close(probe);
-		cleanup_fd int dest = mount_point(b, i, dir, e);
-		if (dest < 0)
-			return -1;
+		if (fstat(dest, &st) < 0)
+			return rf_fail(e, errno, "cannot cover hidden path %s", en->path);
+		bool dir = S_ISDIR(st.st_mode);
 		int cover;
 		if (dir) {
 			/* An empty tmpfs, made read-only after nested entries (a

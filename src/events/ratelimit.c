@@ -92,20 +92,17 @@ static size_t probe(const struct rf_dedupe *d, const void *key, size_t len, uint
 	}
 }
 
-/* Twice the slots, every key placed again by its hash. */
+/* Twice the slots, every key placed again where probe() will look for it
+ * (the keys are distinct, so it finds the empty slot each belongs in). */
 static void grow(struct rf_dedupe *d)
 {
 	struct rf_dedupe_slot *old = d->slots;
 	size_t n_old = d->nslots;
 	alloc_slots(d, n_old * 2);
-	size_t mask = d->nslots - 1;
 	for (size_t i = 0; i < n_old; i++) {
-		if (old[i].index < 0)
-			continue;
-		size_t j = (size_t)old[i].hash & mask;
-		while (d->slots[j].index >= 0)
-			j = (j + 1) & mask;
-		d->slots[j] = old[i];
+		long k = old[i].index;
+		if (k >= 0)
+			d->slots[probe(d, d->keys[k], d->key_len[k], old[i].hash)] = old[i];
 	}
 	free(old);
 }
@@ -124,10 +121,10 @@ long rf_dedupe_add(struct rf_dedupe *d, const void *key, size_t len, bool *is_ne
 	size_t slot = probe(d, key, len, h);
 	if (d->slots[slot].index >= 0)
 		return d->slots[slot].index;
-	/* the table holds at most max_entries of nslots >= 2 * max_entries, so
-	 * probing always ends at an empty slot */
+	/* full: the key is not tracked */
 	if (d->n >= d->max_entries || (d->max_bytes && d->bytes + len > d->max_bytes))
 		return -1;
+	/* at most half full, so that probing always ends at an empty slot */
 	if ((d->n + 1) * 2 > d->nslots) {
 		grow(d);
 		slot = probe(d, key, len, h);

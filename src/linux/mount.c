@@ -34,7 +34,6 @@
 #define ROOT_TMPFS_SIZE "1m"   /* only mount points live there */
 #define SCRATCH_DEFAULT "50%"  /* of RAM, for all writable tmpfs together (see make_scratch) */
 #define SMALL_TMPFS_SIZE "64k" /* /dev, covers */
-#define SCRATCH ".rf-scratch"  /* where the scratch tmpfs sits while the root is assembled */
 #define STAGING "/tmp"         /* where the new root is assembled, in our own mount ns */
 
 static int openat2_path(int dirfd, const char *path, int flags, unsigned long long resolve)
@@ -549,10 +548,13 @@ static int clone_sources(struct builder *b, struct rf_error *e)
 	return 0;
 }
 
-/* The scratch tmpfs, attached at SCRATCH in the new root while the plan is
- * applied (a clone can only be taken of an attached mount), detached again
- * by drop_scratch before the root is sealed. */
-static int make_scratch(struct builder *b, int root_mnt, struct rf_error *e)
+/* The scratch tmpfs, attached at STAGING on the old root (a clone can only
+ * be taken of an attached mount), underneath the new root that is stacked
+ * on it next. It needs no unmounting of its own: it is part of the old
+ * root's tree, and pivot()'s one lazy unmount of that tree takes it along
+ * (every unmount waits for an RCU grace period, a tenth of a millisecond
+ * here; the clones of its directories stay where they were attached). */
+static int make_scratch(struct builder *b, struct rf_error *e)
 {
 	char size[32];
 	if (b->tmpfs_bytes)
@@ -562,29 +564,19 @@ static int make_scratch(struct builder *b, int root_mnt, struct rf_error *e)
 	cleanup_fd int fs = new_tmpfs("0700", size, e);
 	if (fs < 0)
 		return -1;
-	if (mkdirat(root_mnt, SCRATCH, 0700) < 0)
-		return rf_fail(e, errno, "cannot create the sandbox's tmpfs mount point");
-	if (move_mount(fs, "", root_mnt, SCRATCH, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return rf_fail(e, errno, "cannot attach the sandbox's tmpfs");
+	if (move_mount(fs, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return rf_fail(e, errno, "cannot attach the sandbox's tmpfs at %s", STAGING);
 	b->scratch = rf_steal_fd(&fs);
 	return 0;
 }
 
-static int drop_scratch(struct builder *b, struct rf_error *e)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d/" SCRATCH, b->covers[0]);
-	if (umount2(path, MNT_DETACH) < 0)
-		return rf_fail(e, errno, "cannot detach the sandbox's tmpfs from the new root");
-	if (unlinkat(b->covers[0], SCRATCH, AT_REMOVEDIR) < 0)
-		return rf_fail(e, errno, "cannot remove the sandbox's tmpfs mount point");
-	return 0;
-}
-
-/* 2. the new root: a small tmpfs, assembled at STAGING, with the file that
- * covers hidden files (bound read-only, mode 000) */
+/* 2. the new root: a small tmpfs, assembled at STAGING on top of the
+ * scratch tmpfs, with the file that covers hidden files (bound read-only,
+ * mode 000) */
 static int make_root(struct builder *b, struct rf_error *e)
 {
+	if (make_scratch(b, e) < 0)
+		return -1;
 	int root_mnt = new_tmpfs("0755", ROOT_TMPFS_SIZE, e);
 	if (root_mnt < 0)
 		return -1;
@@ -597,7 +589,7 @@ static int make_root(struct builder *b, struct rf_error *e)
 	cleanup_fd int cf = openat(root_mnt, ".rf-cover", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
 	if (cf < 0 || fchmod(cf, 0) < 0)
 		return rf_fail(e, errno, "cannot create the cover file");
-	return make_scratch(b, root_mnt, e);
+	return 0;
 }
 
 /* 5. pivot_root(".", ".") stacks the old root on top of the new one;
@@ -628,8 +620,6 @@ static int build_and_pivot(struct builder *b, struct rf_error *e)
 		if (apply_entry(b, i, e) < 0)
 			return -1;
 	}
-	if (drop_scratch(b, e) < 0)
-		return -1;
 	if (unlinkat(b->covers[0], ".rf-cover", 0) < 0)
 		return rf_fail(e, errno, "cannot remove the cover file");
 	/* 4. seal: covers and the root tmpfs become read-only */

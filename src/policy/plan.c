@@ -1571,20 +1571,96 @@ static void mark_noexec(struct rf_plan *plan, size_t from)
 /* The hidden paths' covers: the real location (a symlinked ~/.ssh is
  * covered where it points). Missing ones need no cover, only their place
  * in the Landlock carve-out (rf_plan.landlock_hidden). */
+/* The hidden paths come in groups that share a directory (~, ~/.config,
+ * /etc, ...): each directory is resolved once, and a path whose directory
+ * is missing is known to be missing without a lookup of its own. */
+struct dir_memo {
+	char *dir;   /* as the rules name it */
+	char *where; /* its real path, or where it would be (resolve_missing); NULL: cannot tell */
+	bool exists;
+};
+
+struct dir_memos {
+	struct dir_memo *v;
+	size_t n;
+};
+
+static const struct dir_memo *memo_dir(struct dir_memos *m, const char *dir)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].dir, dir) == 0)
+			return &m->v[i];
+	struct dir_memo d = {.dir = rf_xstrdup(dir), .where = rf_realpath(dir)};
+	d.exists = d.where != NULL;
+	if (!d.where && (errno == ENOENT || errno == ENOTDIR)) {
+		const char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			cleanup_free char *parent = rf_xstrndup(dir, (size_t)(slash - dir));
+			const struct dir_memo *up = memo_dir(m, parent); /* may move m->v */
+			if (up->where)
+				d.where = rf_path_join(up->where, slash + 1);
+		}
+	}
+	m->v = rf_xrealloc(m->v, (m->n + 1) * sizeof *m->v);
+	m->v[m->n] = d;
+	return &m->v[m->n++];
+}
+
+static void dir_memos_free(struct dir_memos *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].dir);
+		free(m->v[i].where);
+	}
+	free(m->v);
+}
+
+/* Where hidden path `path` is: its real path (*exists), or where it would
+ * be. NULL with errno when that cannot be told. */
+static char *locate_hidden(struct dir_memos *memos, const char *path, bool *exists)
+{
+	*exists = false;
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		cleanup_free char *dir = rf_xstrndup(path, (size_t)(slash - path));
+		const struct dir_memo *d = memo_dir(memos, dir);
+		if (d->where && !d->exists)
+			return rf_path_join(d->where, slash + 1);
+		if (d->where) {
+			char *at = rf_path_join(d->where, slash + 1);
+			char *real = rf_realpath(at);
+			if (real || (errno != ENOENT && errno != ENOTDIR)) {
+				free(at);
+				*exists = real != NULL;
+				return real;
+			}
+			return at;
+		}
+		/* the directory cannot be looked at: the path itself says why */
+	}
+	char *real = rf_realpath(path);
+	if (real) {
+		*exists = true;
+		return real;
+	}
+	return errno == ENOENT || errno == ENOTDIR ? resolve_missing(path) : NULL;
+}
+
 static int add_hidden(struct rf_plan *plan, const struct rf_policy *p, struct rf_error *e)
 {
 	int rc = 0;
+	struct dir_memos memos = {0};
 	for (size_t i = 0; i < p->hidden.n && rc == 0; i++) {
 		const struct rf_path_rule *r = &p->hidden.v[i];
-		cleanup_free char *real = rf_realpath(r->path);
+		bool exists;
+		cleanup_free char *real = locate_hidden(&memos, r->path, &exists);
 		if (!real) {
-			char *where = errno == ENOENT || errno == ENOTDIR ? resolve_missing(r->path) : NULL;
-			if (!where)
-				rc = rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
-			else if (caller_could_read(plan, r, where, false))
-				rf_strv_push_take(&plan->landlock_hidden, where);
-			else
-				free(where);
+			rc = rf_fail(e, errno, "cannot inspect hidden path %s", r->spec);
+			continue;
+		}
+		if (!exists) {
+			if (caller_could_read(plan, r, real, false))
+				rf_strv_push_take(&plan->landlock_hidden, rf_steal_ptr(&real));
 			continue;
 		}
 		cleanup_free char *spec = r->spec[0] == '~' ? rf_xstrdup(r->spec) : home_spec(plan, r->path);
@@ -1593,6 +1669,7 @@ static int add_hidden(struct rf_plan *plan, const struct rf_policy *p, struct rf
 			rf_strv_push(&plan->landlock_hidden, real);
 		add(plan, RF_PLAN_HIDE, real, rule, r->source, is_dir_path(real));
 	}
+	dir_memos_free(&memos);
 	return rc;
 }
 

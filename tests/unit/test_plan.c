@@ -162,6 +162,51 @@ static void test_landlock_hidden(void **state)
 	rf_policy_free(p);
 }
 
+/* Hidden paths reached through the home's own symlinks, or under a part of
+ * it that is missing or not a directory: each lands where the kernel would
+ * put it (its directory is resolved once for all the paths in it). */
+static void test_hidden_through_symlinks(void **state)
+{
+	(void)state;
+	mkdirs("h3/ws");
+	mkdirs("h3real/config/gh");
+	mkdirs("h3real/ssh");
+	char link[PATH_MAX];
+	strcpy(link, P("h3real/config"));
+	assert_int_equal(symlink(link, P("h3/.config")), 0);   /* ~/.config -> a directory elsewhere */
+	strcpy(link, P("h3real/ssh"));
+	assert_int_equal(symlink(link, P("h3/.ssh")), 0);      /* a hidden path that is itself a link */
+	strcpy(link, P("nowhere/cargo"));
+	assert_int_equal(symlink(link, P("h3/.cargo")), 0);    /* dangling */
+	touch("h3/.local", "a file where a directory is expected");
+	struct rf_error e = {0};
+	setenv("HOME", P("h3"), 1);
+	rf_policy *p = rf_policy_new();
+	assert_int_equal(rf_policy_set_workspace(p, P("h3/ws"), &e), 0);
+	struct rf_plan plan;
+	struct rf_plan_host h = {.home = P("h3"), .cwd = P("h3/ws")};
+	if (rf_plan_build(p, &h, &plan, &e) < 0)
+		fail_msg("plan failed: %s", e.msg);
+	char real[PATH_MAX], want[PATH_MAX + 64];
+	assert_non_null(realpath(P("h3real"), real));
+	snprintf(want, sizeof want, "%s/config/gh", real);
+	expect(&plan, want, RF_ACCESS_NONE, "hidden:~/.config/gh");
+	assert_true(has_str(&plan.landlock_hidden, want));
+	snprintf(want, sizeof want, "%s/config/gcloud", real); /* missing, in the link's target */
+	assert_true(has_str(&plan.landlock_hidden, want));
+	snprintf(want, sizeof want, "%s/ssh", real);
+	expect(&plan, want, RF_ACCESS_NONE, "hidden:~/.ssh");
+	assert_non_null(realpath(P("h3"), real));
+	snprintf(want, sizeof want, "%s/.cargo/credentials", real); /* a dangling link counts as missing */
+	assert_true(has_str(&plan.landlock_hidden, want));
+	snprintf(want, sizeof want, "%s/.local/share/keyrings", real); /* beneath a file */
+	assert_true(has_str(&plan.landlock_hidden, want));
+	for (size_t i = 0; i < plan.n; i++)
+		assert_false(plan.v[i].kind == RF_PLAN_HIDE && strstr(plan.v[i].path, "keyrings"));
+	rf_plan_free(&plan);
+	rf_policy_free(p);
+}
+
 static void test_read_only_mode(void **state)
 {
 	(void)state;
@@ -655,7 +700,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workspace_write), cmocka_unit_test(test_read_only_mode),
-		cmocka_unit_test(test_landlock_hidden),
+		cmocka_unit_test(test_landlock_hidden), cmocka_unit_test(test_hidden_through_symlinks),
 		cmocka_unit_test(test_extra_rules),     cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_missing_git),     cmocka_unit_test(test_danger),
 		cmocka_unit_test(test_foreign_gitfile_not_granted), cmocka_unit_test(test_submodule_gitdir_granted),

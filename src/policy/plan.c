@@ -1377,6 +1377,27 @@ static const struct {
 	{".local/share/pnpm", false}, {".yarn/berry/cache", false},
 };
 
+/* The length of the first part of `path` below `home` that is a symlink or
+ * not a directory (the last component not counted), 0 when there is none
+ * (a missing part ends the walk: nothing is in the way). */
+static size_t indirect_on_the_way(const char *home, char *path)
+{
+	size_t n = strlen(path);
+	for (size_t k = strlen(home) + 1; k < n; k++) {
+		if (path[k] != '/')
+			continue;
+		path[k] = '\0';
+		struct stat st;
+		int r = lstat(path, &st);
+		path[k] = '/';
+		if (r < 0)
+			return 0;
+		if (!S_ISDIR(st.st_mode))
+			return k;
+	}
+	return 0;
+}
+
 static void add_caches(struct rf_plan *plan)
 {
 	if (!plan->home || strcmp(plan->home, "/") == 0)
@@ -1388,6 +1409,18 @@ static void add_caches(struct rf_plan *plan)
 		cleanup_free char *path = rf_path_join(plan->home, home_caches[i].rel);
 		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i].rel);
 		struct stat st;
+		/* a layer is mounted on the path itself, never through a link */
+		size_t via = indirect_on_the_way(plan->home, path);
+		if (via) {
+			if (home_caches[i].make || stat(path, &st) == 0) {
+				cleanup_free char *w = rf_xasprintf(
+					"~/%s gets no private cache layer, so it stays read-only: ~/%.*s is a symlink or "
+					"a file, and a layer is only laid on real directories",
+					home_caches[i].rel, (int)(via - strlen(plan->home) - 1), path + strlen(plan->home) + 1);
+				plan_warn(plan, w);
+			}
+			continue;
+		}
 		if (lstat(path, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				add(plan, RF_PLAN_CACHE, path, rule, "default", true);

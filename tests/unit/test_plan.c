@@ -203,6 +203,13 @@ static void test_hidden_through_symlinks(void **state)
 	assert_true(has_str(&plan.landlock_hidden, want));
 	for (size_t i = 0; i < plan.n; i++)
 		assert_false(plan.v[i].kind == RF_PLAN_HIDE && strstr(plan.v[i].path, "keyrings"));
+	/* no cache layer through the ~/.cargo link (its mount would fail the
+	 * run): the caches under it stay read-only, and the run says so */
+	for (size_t i = 0; i < plan.n; i++)
+		assert_false(plan.v[i].kind == RF_PLAN_CACHE && strstr(plan.v[i].path, "/.cargo/"));
+	assert_non_null(plan.warnings);
+	assert_non_null(strstr(plan.warnings, "~/.cargo/registry gets no private cache layer"));
+	assert_non_null(strstr(plan.warnings, "~/.cargo is a symlink or a file"));
 	rf_plan_free(&plan);
 	rf_policy_free(p);
 }

@@ -42,6 +42,26 @@ t_cache_existing_cargo_config_stays_read_only() {
 	expect_true test "$(cat "$FAKE_HOME/.cargo/config.toml")" = '[net]'
 }
 
+t_cache_symlinked_cargo_home_runs_read_only() {
+	# ~/.cargo a symlink elsewhere (a relocated toolchain): the run starts,
+	# the caches under it get no layer (a mount through a link is refused),
+	# and the warning says so; nothing can be written through it
+	mkdir -p "$RF_TEST_TMP/cargo-elsewhere.$$/registry"
+	ln -s "$RF_TEST_TMP/cargo-elsewhere.$$" "$FAKE_HOME/.cargo"
+	sbp -- sh -c 'echo STARTED; echo x > ~/.cargo/registry/f'
+	expect_out "STARTED" "the sandbox starts"
+	expect_err "~/.cargo/registry gets no private cache layer" "and says why the cache is read-only"
+	expect_true test ! -e "$RF_TEST_TMP/cargo-elsewhere.$$/registry/f"
+}
+
+t_cache_dangling_cargo_link_runs() { # neighbour: a link to nowhere
+	ln -s "$RF_TEST_TMP/nowhere.$$/cargo" "$FAKE_HOME/.cargo"
+	sbp -- sh -c 'echo STARTED'
+	expect_rc 0 "the sandbox starts"
+	expect_out "STARTED" "and runs the command"
+	expect_true test ! -e "$RF_TEST_TMP/nowhere.$$"
+}
+
 t_cache_existing_is_not_persistent() {
 	mkdir -p "$FAKE_HOME/.npm"
 	echo original >"$FAKE_HOME/.npm/entry"

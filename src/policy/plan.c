@@ -1601,9 +1601,6 @@ static void mark_noexec(struct rf_plan *plan, size_t from)
 		plan->v[i].noexec = true;
 }
 
-/* The hidden paths' covers: the real location (a symlinked ~/.ssh is
- * covered where it points). Missing ones need no cover, only their place
- * in the Landlock carve-out (rf_plan.landlock_hidden). */
 /* The hidden paths come in groups that share a directory (~, ~/.config,
  * /etc, ...): each directory is resolved once, and a path whose directory
  * is missing is known to be missing without a lookup of its own. */
@@ -1679,6 +1676,9 @@ static char *locate_hidden(struct dir_memos *memos, const char *path, bool *exis
 	return errno == ENOENT || errno == ENOTDIR ? resolve_missing(path) : NULL;
 }
 
+/* The hidden paths' covers: the real location (a symlinked ~/.ssh is
+ * covered where it points). Missing ones need no cover, only their place
+ * in the Landlock carve-out (rf_plan.landlock_hidden). */
 static int add_hidden(struct rf_plan *plan, const struct rf_policy *p, struct rf_error *e)
 {
 	int rc = 0;

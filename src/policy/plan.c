@@ -1377,23 +1377,28 @@ static const struct {
 	{".local/share/pnpm", false}, {".yarn/berry/cache", false},
 };
 
-/* The length of the first part of `path` below `home` that is a symlink or
- * not a directory (the last component not counted), 0 when there is none
- * (a missing part ends the walk: nothing is in the way). */
-static size_t indirect_on_the_way(const char *home, char *path)
+/* Walk `path` below `home` part by part, following no link: the length of
+ * its first missing part (0: it all exists; *st is then the last part's
+ * lstat), or -1 when a part cannot be looked at. A part before the last
+ * that is a symlink or not a directory ends the walk, its length in *via
+ * (else 0). */
+static ssize_t walk_below_home(const char *home, char *path, size_t *via, struct stat *st)
 {
+	*via = 0;
 	size_t n = strlen(path);
-	for (size_t k = strlen(home) + 1; k < n; k++) {
-		if (path[k] != '/')
+	for (size_t k = strlen(home) + 1; k <= n; k++) {
+		if (path[k] != '/' && path[k] != '\0')
 			continue;
+		char c = path[k];
 		path[k] = '\0';
-		struct stat st;
-		int r = lstat(path, &st);
-		path[k] = '/';
+		int r = lstat(path, st);
+		path[k] = c;
 		if (r < 0)
+			return errno == ENOENT ? (ssize_t)k : -1;
+		if (c != '\0' && !S_ISDIR(st->st_mode)) {
+			*via = k;
 			return 0;
-		if (!S_ISDIR(st.st_mode))
-			return k;
+		}
 	}
 	return 0;
 }
@@ -1409,8 +1414,11 @@ static void add_caches(struct rf_plan *plan)
 		cleanup_free char *path = rf_path_join(plan->home, home_caches[i].rel);
 		cleanup_free char *rule = rf_xasprintf("cache:~/%s (private layer, discarded)", home_caches[i].rel);
 		struct stat st;
+		size_t via;
+		ssize_t missing = walk_below_home(plan->home, path, &via, &st);
+		if (missing < 0)
+			continue;
 		/* a layer is mounted on the path itself, never through a link */
-		size_t via = indirect_on_the_way(plan->home, path);
 		if (via) {
 			if (home_caches[i].make || stat(path, &st) == 0) {
 				cleanup_free char *w = rf_xasprintf(
@@ -1421,29 +1429,14 @@ static void add_caches(struct rf_plan *plan)
 			}
 			continue;
 		}
-		if (lstat(path, &st) == 0) {
+		if (missing == 0) {
 			if (S_ISDIR(st.st_mode))
 				add(plan, RF_PLAN_CACHE, path, rule, "default", true);
 			continue; /* a symlink or a file: left read-only */
 		}
-		if (errno != ENOENT || !home_caches[i].make || !may_make)
+		if (!home_caches[i].make || !may_make)
 			continue;
-		/* the first missing component, under real directories only */
-		size_t k = strlen(plan->home) + 1;
-		for (;; k++) {
-			if (path[k] != '/' && path[k] != '\0')
-				continue;
-			char c = path[k];
-			path[k] = '\0';
-			int r = lstat(path, &st);
-			if (r < 0 || c == '\0')
-				break;
-			path[k] = c;
-			if (!S_ISDIR(st.st_mode))
-				break;
-		}
-		if (lstat(path, &st) == 0 || errno != ENOENT)
-			continue; /* a symlink or a file on the way */
+		path[missing] = '\0'; /* the first missing component, under real directories only */
 		cleanup_free char *mrule = rf_xasprintf("cache:~/%s (missing: made, empty; private layer, discarded)",
 							path + strlen(plan->home) + 1);
 		add(plan, RF_PLAN_CACHE, path, mrule, "default", true);

@@ -137,6 +137,14 @@ static void restrict_self(const struct rf_child_args *a, enum rf_landlock_mode m
 
 	step(a, "loading the seccomp filter");
 	if (a->notify_sock >= 0) {
+		/* The sandbox's root, for the file calls' handlers to resolve
+		 * paths in (notify_path.c): from us, since once we are made
+		 * non-dumpable an unprivileged supervisor cannot open
+		 * /proc/1/root, and the first caller's would cost its first
+		 * write the time to scan the covers. */
+		cleanup_fd int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0 || rf_send_fd(a->notify_sock, root) < 0)
+			rf_child_die(errno, "cannot hand the sandbox's root to the supervisor");
 		/* the supervisor answers connect() to unix sockets (supervisor.c) */
 		int listener = rf_seccomp_load_listener(a->seccomp, &e);
 		die_if(listener, &e);

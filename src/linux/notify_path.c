@@ -38,14 +38,9 @@ static int openat2_in(int root, const char *path, int flags, unsigned long long 
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
-/* The sandbox's root, through a process in it, and where its covers are. */
-static int open_root(struct rf_notifier *n, pid_t pid)
+/* Where the covers of the hidden paths are, as the sandbox sees them. */
+static void find_covers(struct rf_notifier *n)
 {
-	char link[64];
-	snprintf(link, sizeof link, "/proc/%d/root", (int)pid);
-	n->root_fd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (n->root_fd < 0)
-		return -1;
 	n->n_covers = 0;
 	for (size_t i = 0; i < n->plan->n; i++) {
 		const struct rf_plan_entry *en = &n->plan->v[i];
@@ -59,21 +54,18 @@ static int open_root(struct rf_notifier *n, pid_t pid)
 			.dev = st.st_dev, .ino = st.st_ino, .is_dir = S_ISDIR(st.st_mode), .entry = en,
 		};
 	}
-	return 0;
 }
 
-int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, const rf_policy *policy, bool audit_reads,
-			 struct rf_error *e)
+int rf_notifier_watch_fs(struct rf_notifier *n, const rf_policy *policy, bool audit_reads, struct rf_error *e)
 {
+	if (n->root_fd < 0)
+		return rf_fail(e, 0, "internal error: the file calls cannot be watched without the sandbox's root");
 	n->watch_fs = true;
 	n->policy = policy;
 	n->audit_reads = audit_reads;
 	n->drop_caps = geteuid() == 0;
 	n->covers = rf_xcalloc(n->plan->n ? n->plan->n : 1, sizeof *n->covers);
-	/* init may not let us in (it is not dumpable, and a kernel without
-	 * the user namespace's say over that refuses): then the first caller */
-	(void)open_root(n, in_sandbox);
-	(void)e;
+	find_covers(n);
 	return 0;
 }
 
@@ -353,7 +345,7 @@ int rf_fs_resolve(struct rf_notifier *n, const struct rf_notify_call *c, int dir
 {
 	memset(out, 0, sizeof *out);
 	out->parent = out->target = -1;
-	if (n->root_fd < 0 && (!n->watch_fs || open_root(n, (pid_t)c->req->pid) < 0))
+	if (!n->watch_fs)
 		return -1;
 	struct rf_fs_powers pw;
 	rf_fs_powers_drop(n, &pw);
@@ -369,7 +361,7 @@ int rf_fs_reaches_cover(struct rf_notifier *n, const struct rf_notify_call *c, i
 {
 	memset(out, 0, sizeof *out);
 	out->parent = out->target = -1;
-	if (!*path || (n->root_fd < 0 && (!n->watch_fs || open_root(n, (pid_t)c->req->pid) < 0)))
+	if (!*path || !n->watch_fs)
 		return -1;
 	if (n->n_covers == 0)
 		return 0;
@@ -443,7 +435,7 @@ int rf_fs_resolve_fd(struct rf_notifier *n, const struct rf_notify_call *c, int 
 {
 	memset(out, 0, sizeof *out);
 	out->parent = out->target = -1;
-	if (n->root_fd < 0 && (!n->watch_fs || open_root(n, (pid_t)c->req->pid) < 0))
+	if (!n->watch_fs)
 		return -1;
 	int fd = rf_notify_caller_fd(c, num);
 	if (fd < 0)

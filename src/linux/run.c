@@ -655,7 +655,8 @@ static int start_proxy(struct run *run, struct rf_error *e);
 
 /* Namespaces: what pid 1 hands over before it forks the command, in its
  * order: the listeners inside the network namespace (proxy, host ports),
- * the pty master (when it made one), the seccomp listener. If it failed
+ * the pty master (when it made one), its root directory (where the file
+ * calls' handlers resolve paths), the seccomp listener. If it failed
  * before, the reason is on the error pipe. */
 static int receive_from_init(struct run *run, struct rf_error *e)
 {
@@ -677,14 +678,19 @@ static int receive_from_init(struct run *run, struct rf_error *e)
 		}
 	}
 	if (!what && run->notify_sk[0] >= 0) {
-		int listener = rf_recv_fd(run->notify_sk[0]);
-		if (listener < 0)
+		cleanup_fd int root = rf_recv_fd(run->notify_sk[0]);
+		int listener = root < 0 ? -1 : rf_recv_fd(run->notify_sk[0]);
+		if (root < 0)
+			what = "the sandbox's root";
+		else if (listener < 0)
 			what = "the seccomp listener";
 		else if (rf_notifier_init(&run->notifier, listener, &run->plan, run->p->network == RF_NET_ONLINE,
 					  run->events, e) < 0)
 			return -1;
-		else
+		else {
+			run->notifier.root_fd = rf_steal_fd(&root);
 			run->notifier.exec = run->exec_restricted ? &run->tools : NULL;
+		}
 	}
 	if (!what && run->notifier.fd >= 0) {
 		/* a direct connect past the proxy fails in the kernel (no route);
@@ -692,7 +698,7 @@ static int receive_from_init(struct run *run, struct rf_error *e)
 		if (run->p->network != RF_NET_ONLINE)
 			run->notifier.inet_rule = run->p->network == RF_NET_ALLOWLIST ? "network:proxy-only" : "network:offline";
 		if (run->o->audit != RF_AUDIT_OFF &&
-		    rf_notifier_watch_fs(&run->notifier, run->child, run->p, run->o->audit == RF_AUDIT_READS, e) < 0)
+		    rf_notifier_watch_fs(&run->notifier, run->p, run->o->audit == RF_AUDIT_READS, e) < 0)
 			return -1;
 	}
 	if (!what)

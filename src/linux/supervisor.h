@@ -32,7 +32,7 @@ struct rf_notifier {
 	const char *inet_rule;
 	/* file calls (notify_fs.c), set up by rf_notifier_watch_fs() */
 	bool watch_fs;              /* rf_notifier_watch_fs() was called */
-	int root_fd;                /* the sandbox's root directory, -1 = not open (yet) */
+	int root_fd;                /* the sandbox's root directory (from its init), -1 = none */
 	bool audit_reads;           /* every open is notified, not only write-intent ones */
 	bool drop_caps;             /* a root supervisor resolves paths without its capabilities */
 	struct rf_notify_cover *covers; /* the hidden paths' covers, as the sandbox sees them */
@@ -49,10 +49,10 @@ struct rf_notifier {
 
 int rf_notifier_init(struct rf_notifier *n, int fd, const struct rf_plan *plan, bool online,
 		     struct rf_events *events, struct rf_error *e);
-/* The file-call handlers need the sandbox's root (from a process in it,
- * e.g. its init) and the covers of its hidden paths. */
-int rf_notifier_watch_fs(struct rf_notifier *n, pid_t in_sandbox, const rf_policy *policy, bool audit_reads,
-			 struct rf_error *e);
+/* The file-call handlers need the sandbox's root (n->root_fd, handed
+ * over by its init with the listener) and the covers of its hidden paths,
+ * found here while the command starts. */
+int rf_notifier_watch_fs(struct rf_notifier *n, const rf_policy *policy, bool audit_reads, struct rf_error *e);
 /* Receive one notification and answer it. Never blocks for long: a unix
  * connect the supervisor performs is bounded by a send timeout. */
 void rf_notifier_handle(struct rf_notifier *n);

@@ -279,25 +279,21 @@ static void supervise(struct supervisor *s)
 }
 
 /* Init has reported: the command and everything it started are dead and
- * reaped (rf_init_run), and init is on its way out; nothing of the run's
- * runs any more. Its exit tears the namespaces down (every mount, then an
- * RCU grace period: a quarter to half a millisecond), which need not hold
- * up the removal of the placeholders (nothing is left inside to use the
- * mounts on them), nor the run's end: init is reaped once it has gone
- * (rf_reap_later). A run with a cgroup waits for it, since the cgroup can
- * only be removed empty. */
+ * reaped (rf_init_run), and init is on its way out. Its exit tears the
+ * namespaces down (every mount, then an RCU grace period: about half a
+ * millisecond), which need not hold up the removal of the placeholders:
+ * nothing is left inside to use the mounts on them. Init is waited for
+ * all the same, not left to be reaped later: its reaping is what adds the
+ * sandbox's CPU time to ours (RUSAGE_CHILDREN), which `time ringfence
+ * run ...` and the caller's wait4() report. */
 static void reap_reported_init(struct supervisor *s, struct rf_placeholders *ph)
 {
 	rf_placeholders_remove(ph);
-	s->child_done = true;
-	if (!s->limits->use_cgroup) {
-		rf_reap_later(s->child);
-		return;
-	}
 	int st;
 	pid_t got;
 	while ((got = waitpid(s->child, &st, 0)) < 0 && errno == EINTR)
 		;
+	s->child_done = true;
 	s->child_wstatus = got == s->child ? st : 0;
 }
 

@@ -143,6 +143,38 @@ t_background_job_dies_with_sandbox() {
 	return 0
 }
 
+# ringfence returns once the sandbox's init has reported the command's
+# status, before the kernel has finished tearing the namespaces down: by
+# then init has killed and reaped everything else, so nothing of the run
+# may be found running at that instant (no waiting, unlike the two above).
+t_nothing_running_when_ringfence_returns() {
+	local marker="rf-now-${WS##*.}"
+	sbp -- sh -c "sh -c 'sleep 30; : $marker' & (setsid sh -c 'sleep 30; : $marker' >/dev/null 2>&1 &); $PROBE spawn-orphan 30 $WS/now-orphan.pid; echo started"
+	expect_rc 0 "start background jobs and an orphan daemon"
+	local left
+	left="$(host_procs_with "$marker") $(host_procs_with "$WS/now-orphan.pid")"
+	expect_true test -z "${left// /}"
+	# shellcheck disable=SC2086
+	[ -n "${left// /}" ] && kill -9 $left 2>/dev/null
+	return 0
+}
+
+# The sandbox's CPU time reaches the caller: `time ringfence run make` and
+# the caller's wait4() count the command's work, not only ringfence's own
+# (ringfence reaps the sandbox's init before it returns).
+t_command_cpu_time_reaches_caller() {
+	run_captured env HOME="$FAKE_HOME" "$HOST_PY" -c '
+import resource, subprocess, sys
+subprocess.run([sys.argv[1], "run", "--workspace", sys.argv[2], "--", "sh", "-c",
+                "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"], check=True)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%d" % ((ru.ru_utime + ru.ru_stime) * 1000))' "$RINGFENCE" "$WS"
+	expect_rc 0 "a CPU-bound command"
+	# the loop takes ~0.4 s of CPU here, ringfence itself ~5 ms (without
+	# init's reaping the caller saw 67 ms)
+	expect_true test "${OUT:-0}" -ge 200
+}
+
 t_inherited_fds_closed() {
 	echo host-fd-secret >"$RF_TEST_TMP/fd5.${WS##*.}"
 	exec 5<"$RF_TEST_TMP/fd5.${WS##*.}" 7>>"$RF_TEST_TMP/fd7.${WS##*.}"

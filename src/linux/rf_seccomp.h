@@ -1,10 +1,14 @@
 /* The seccomp filter of DESIGN.md §2 step 6, built with libseccomp.
  *
- * Split in two so that the expensive part runs once, in the supervisor:
- *   rf_seccomp_compile()  supervisor: libseccomp builds the filter and
- *                         exports it as classic BPF (no hand-written BPF);
- *   rf_seccomp_load()     sandbox child, after PR_SET_NO_NEW_PRIVS: one
- *                         seccomp(2) call, no allocation.
+ *   rf_seccomp_compile_fresh()  seccomp.c, at build time: libseccomp builds
+ *                               every variant and exports it as classic BPF
+ *                               (no hand-written BPF; tools/seccomp_gen.c);
+ *   rf_seccomp_compile()        supervisor: a copy of the generated variant
+ *                               (seccomp_prebuilt.c);
+ *   rf_seccomp_load()           sandbox child, after PR_SET_NO_NEW_PRIVS: one
+ *                               seccomp(2) call, no allocation (seccomp_load.c).
+ * Only the generator and the unit test that checks the tables against
+ * libseccomp link libseccomp; ringfence itself does not.
  */
 #ifndef RF_SECCOMP_H
 #define RF_SECCOMP_H
@@ -98,7 +102,5 @@ int rf_seccomp_load(const struct rf_seccomp_prog *prog, struct rf_error *e);
  * (close-on-exec) for the supervisor, or -1 with *e. */
 int rf_seccomp_load_listener(const struct rf_seccomp_prog *prog, struct rf_error *e);
 void rf_seccomp_prog_free(struct rf_seccomp_prog *prog);
-/* One line a rule, for --verbose and `status`. */
-void rf_seccomp_describe(const struct rf_seccomp_opts *o, FILE *out);
 
 #endif

@@ -171,8 +171,27 @@ static int start_janitor(struct rf_limits_run *lr, struct rf_placeholders *ph, s
 	return 0;
 }
 
-/* The run ended and cleaned up itself: tell the janitor to go, and reap
- * it once it has gone (rf_reap_later). */
+/* Janitors told to go but not yet reaped (see dismiss_janitor). */
+static pid_t pending_janitors[64];
+static size_t n_pending_janitors;
+
+static void reap_pending_janitors(void)
+{
+	for (size_t i = 0; i < n_pending_janitors;) {
+		pid_t w = waitpid(pending_janitors[i], NULL, WNOHANG);
+		if (w == 0) {
+			i++;
+			continue;
+		}
+		/* gone (or reaped elsewhere: ECHILD) */
+		pending_janitors[i] = pending_janitors[--n_pending_janitors];
+	}
+}
+
+/* The run ended and cleaned up itself: tell the janitor to go. It is
+ * reaped when it has gone, not waited for (its exit is someone else's
+ * time slice, not the run's): later, by the next run, or by init when the
+ * process exits. */
 static void dismiss_janitor(struct rf_limits_run *lr)
 {
 	if (lr->janitor_fd >= 0) {
@@ -180,9 +199,15 @@ static void dismiss_janitor(struct rf_limits_run *lr)
 		close(lr->janitor_fd);
 		lr->janitor_fd = -1;
 	}
-	if (lr->janitor > 0)
-		rf_reap_later(lr->janitor);
-	lr->janitor = -1;
+	reap_pending_janitors();
+	if (lr->janitor > 0) {
+		pid_t w = waitpid(lr->janitor, NULL, WNOHANG);
+		if (w == 0 && n_pending_janitors < sizeof pending_janitors / sizeof pending_janitors[0])
+			pending_janitors[n_pending_janitors++] = lr->janitor;
+		else if (w == 0)
+			(void)waitpid(lr->janitor, NULL, 0); /* too many in flight: wait after all */
+		lr->janitor = -1;
+	}
 }
 
 /* A limit no mechanism here can enforce: refuse, saying why and what to do. */

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -35,26 +34,4 @@ int rf_write_id_maps(pid_t child, uid_t uid, gid_t gid, struct rf_error *e)
 	if (rf_write_file(path, map, e) < 0)
 		return rf_fail_wrap(e, "cannot map gid %u in the user namespace", (unsigned)gid);
 	return 0;
-}
-
-/* Children told to go but not yet reaped. */
-static pid_t pending[64];
-static size_t n_pending;
-
-void rf_reap_later(pid_t pid)
-{
-	for (size_t i = 0; i < n_pending;) {
-		if (waitpid(pending[i], NULL, WNOHANG) == 0) {
-			i++;
-			continue;
-		}
-		/* gone (or reaped elsewhere: ECHILD) */
-		pending[i] = pending[--n_pending];
-	}
-	if (pid <= 0 || waitpid(pid, NULL, WNOHANG) != 0)
-		return;
-	if (n_pending < sizeof pending / sizeof pending[0])
-		pending[n_pending++] = pid;
-	else
-		(void)waitpid(pid, NULL, 0); /* too many in flight: wait after all */
 }

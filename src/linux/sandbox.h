@@ -61,12 +61,6 @@ int rf_placeholders_relock(struct rf_placeholders *ph);
 pid_t rf_clone_ns(unsigned long flags);
 /* Map the caller's uid/gid to themselves in the child's user namespace. */
 int rf_write_id_maps(pid_t child, uid_t uid, gid_t gid, struct rf_error *e);
-/* A child of ours that has done its work and is on its way out (a dismissed
- * janitor, a sandbox's init after its report): reaped once it has gone,
- * not waited for. Its exit is the kernel's time, not the run's: it is
- * reaped by a later call here (the next run's), or, when this process
- * exits first, by whoever inherits it. */
-void rf_reap_later(pid_t pid);
 
 /* ---- caps.c ---- */
 /* Drop every capability (effective, permitted, inheritable, ambient, and

@@ -143,10 +143,10 @@ t_background_job_dies_with_sandbox() {
 	return 0
 }
 
-# ringfence returns once the sandbox's init has reported the command's
-# status, before the kernel has finished tearing the namespaces down: by
-# then init has killed and reaped everything else, so nothing of the run
-# may be found running at that instant (no waiting, unlike the two above).
+# By the time ringfence returns, the sandbox's init has killed and reaped
+# everything the command left and has been reaped itself: nothing of the
+# run may be found running at that instant (no waiting, unlike the two
+# above).
 t_nothing_running_when_ringfence_returns() {
 	local marker="rf-now-${WS##*.}"
 	sbp -- sh -c "sh -c 'sleep 30; : $marker' & (setsid sh -c 'sleep 30; : $marker' >/dev/null 2>&1 &); $PROBE spawn-orphan 30 $WS/now-orphan.pid; echo started"
